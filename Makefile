@@ -1,0 +1,32 @@
+# Shortcuts for working on Meadow; scripts/test is what CI runs.
+SERVICES := services/functions services/event-gateway services/sandbox
+VENV := .venv/bin
+
+.PHONY: format lint test unit e2e images up down
+
+format:
+	$(VENV)/ruff format $(SERVICES) tests
+	$(VENV)/ruff check --fix $(SERVICES) tests
+
+lint:
+	$(VENV)/ruff format --check $(SERVICES) tests
+	for s in $(SERVICES); do (cd $$s && ../../$(VENV)/ruff check . && \
+		../../$(VENV)/mypy --strict src) || exit 1; done
+
+test:
+	scripts/test
+
+unit:
+	scripts/test services
+
+e2e:
+	scripts/test tests/e2e
+
+images:
+	scripts/build-local-images
+
+up:
+	docker compose up --build --wait
+
+down:
+	docker compose down

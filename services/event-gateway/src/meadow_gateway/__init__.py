@@ -1,0 +1,1 @@
+"""Meadow's event gateway: HTTP requests in, Inngest events out."""

@@ -1,0 +1,118 @@
+"""
+The gateway's ASGI app.
+
+`app` is the process's app, built from the environment on first access. Run it
+with uvicorn's own access log off, since the gateway writes one
+`request_finished` line per request itself:
+
+    uvicorn meadow_gateway.app:app --host 0.0.0.0 --port 8080 --no-access-log
+"""
+
+import urllib.parse
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+import httpx
+import inngest
+import structlog
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from .deps import Resources
+from .errors import install_error_handlers
+from .logs import configure_logging
+from .middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from .routes import events, ops
+from .sender import InngestEventSender, build_inngest_client, close_inngest_client
+from .settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(
+    settings: Settings, *, http_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """
+    Build the gateway app for the given settings.
+
+    http_transport, when given, carries the gateway's own HTTP calls (the
+    readiness probe), so tests can answer them with httpx.MockTransport.
+    """
+    app = FastAPI(
+        title="Meadow event gateway",
+        summary="Turns HTTP requests into Inngest events.",
+        version="0.1.0",
+        lifespan=partial(_lifespan, http_transport=http_transport),
+        middleware=[
+            # Outermost first: every answer, 413s included, gets a request id.
+            Middleware(RequestContextMiddleware),
+            Middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes),
+        ],
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(ops.router)
+    app.include_router(events.router)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(
+    app: FastAPI, *, http_transport: httpx.AsyncBaseTransport | None
+) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    if not settings.auth_enabled:
+        log.warning(
+            "gateway_auth_disabled",
+            hint="set GATEWAY_API_KEYS to require a bearer key on /v1 routes",
+        )
+    client = _inngest_client(settings)
+
+    timeout = settings.readiness_timeout_seconds
+    async with httpx.AsyncClient(timeout=timeout, transport=http_transport) as http:
+        app.state.resources = Resources(
+            event_sender=InngestEventSender(client),
+            http_client=http,
+            inngest_health_url=urllib.parse.urljoin(client.event_api_origin, "/health"),
+        )
+        try:
+            yield
+        finally:
+            await close_inngest_client(client)
+
+
+def _inngest_client(settings: Settings) -> inngest.Inngest:
+    if not settings.inngest_dev_mode and settings.inngest_event_key is None:
+        msg = (
+            "INNGEST_EVENT_KEY is not set, so events cannot be sent to Inngest Cloud; "
+            "set it, or set INNGEST_DEV=1 to use a dev server."
+        )
+        raise RuntimeError(msg)
+    try:
+        return build_inngest_client(settings)
+    except Exception as exc:
+        msg = (
+            f"Cannot configure the Inngest client from INNGEST_BASE_URL="
+            f"{settings.inngest_base_url!r} / INNGEST_EVENT_API_BASE_URL="
+            f"{settings.inngest_event_api_base_url!r}: {exc}. "
+            "Use an origin such as http://inngest:8288."
+        )
+        raise RuntimeError(msg) from exc
+
+
+def _app_from_environment() -> FastAPI:
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `app` is built on first access (uvicorn's lookup), so importing create_app,
+    # as tests do, neither reads the environment nor reconfigures logging.
+    if name != "app":
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    application = _app_from_environment()
+    globals()["app"] = application
+    return application

@@ -1,0 +1,110 @@
+"""Typed dependencies: settings, the event sender, the HTTP client, request checks."""
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+import httpx
+from fastapi import Depends, Header, Request
+
+from .errors import ApiError, Problem
+from .sender import EventSender
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Resources:
+    """
+    What the lifespan builds once per process and every request shares.
+    """
+
+    event_sender: EventSender
+    http_client: httpx.AsyncClient
+    inngest_health_url: str
+
+
+def get_settings(request: Request) -> Settings:
+    """
+    The settings the app was created with.
+    """
+    return cast(Settings, request.app.state.settings)
+
+
+def get_resources(request: Request) -> Resources:
+    """
+    The shared clients built by the lifespan.
+    """
+    return cast(Resources, request.app.state.resources)
+
+
+def get_event_sender(
+    resources: Annotated[Resources, Depends(get_resources)],
+) -> EventSender:
+    """
+    The process's event sender; tests replace it through dependency_overrides.
+    """
+    return resources.event_sender
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+EventSenderDep = Annotated[EventSender, Depends(get_event_sender)]
+
+
+def require_json(request: Request) -> None:
+    """
+    Refuse (415) any body not sent as application/json, charset utf-8 if given.
+    """
+    media_type, *params = request.headers.get("content-type", "").split(";")
+    charsets = [
+        value.strip().strip('"').lower()
+        for name, _, value in (param.partition("=") for param in params)
+        if name.strip().lower() == "charset"
+    ]
+    if media_type.strip().lower() == "application/json" and all(
+        charset in ("utf-8", "utf8") for charset in charsets
+    ):
+        return
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        "Send the body as JSON with the header Content-Type: application/json.",
+        problems=[Problem(field="Content-Type", problem="must be application/json")],
+    )
+
+
+_IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+
+
+def idempotency_key(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description=(
+                "1 to 255 printable ASCII characters. Used as the Inngest event id, "
+                "so Inngest drops a retried request's duplicate event."
+            ),
+        ),
+    ] = None,
+) -> str | None:
+    """
+    The Idempotency-Key header, if sent; a malformed one is refused with 400.
+    """
+    if value is None or _IDEMPOTENCY_KEY.fullmatch(value):
+        return value
+    raise ApiError(
+        400,
+        "invalid_header",
+        "The Idempotency-Key header is malformed; send 1 to 255 printable ASCII "
+        "characters, or leave the header out.",
+        problems=[
+            Problem(
+                field="Idempotency-Key",
+                problem="must be 1 to 255 printable ASCII characters",
+            )
+        ],
+    )
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

@@ -1,0 +1,86 @@
+"""Structured logging: configured once at start-up, JSON off a terminal."""
+
+import logging
+import sys
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+
+def mask_email(address: str) -> str:
+    """
+    Hide all of an email address's local part but its first character.
+    """
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
+def mask_email_fields(
+    _logger: WrappedLogger, _method: str, event_dict: EventDict
+) -> EventDict:
+    """
+    Mask any string field whose name mentions an email, as a last line of defence.
+    """
+    for key, value in event_dict.items():
+        if "email" in key and isinstance(value, str) and "@" in value:
+            event_dict[key] = mask_email(value)
+    return event_dict
+
+
+def configure_logging(level: str) -> None:
+    """
+    Route structlog and the standard library (uvicorn, inngest) to stdout.
+
+    JSON lines when stdout is not a terminal, coloured console lines otherwise.
+    """
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        mask_email_fields,
+    ]
+    renderers: list[Processor]
+    if sys.stdout.isatty():
+        renderers = [structlog.dev.ConsoleRenderer()]
+    else:
+        renderers = [
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(),
+        ]
+
+    structlog.configure(
+        processors=[*shared, *renderers],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        # Cached loggers would ignore structlog.testing.capture_logs in tests.
+        cache_logger_on_first_use=False,
+    )
+    _route_stdlib_logging(level, shared, renderers)
+
+
+def _route_stdlib_logging(
+    level: str, shared: list[Processor], renderers: list[Processor]
+) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *renderers,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+    # The gateway writes its own request_finished line; uvicorn's would double it.
+    logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every outgoing request (each event sent) at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

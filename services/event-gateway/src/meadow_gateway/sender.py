@@ -1,0 +1,101 @@
+"""Handing events to Inngest, behind an interface tests can replace."""
+
+import datetime
+from collections.abc import Mapping
+from typing import Protocol
+
+import inngest
+
+from .settings import Settings
+
+JsonData = Mapping[str, str]
+
+
+class EventNotAccepted(Exception):
+    """
+    Inngest did not confirm the event, so the caller must not report it accepted.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class EventSender(Protocol):
+    """
+    Something that hands one event to Inngest and returns the id Inngest gave it.
+    """
+
+    async def send(
+        self, *, event_name: str, data: JsonData, event_id: str | None
+    ) -> str:
+        """
+        Send one event; raise EventNotAccepted if Inngest did not take it.
+        """
+        ...
+
+
+class InngestEventSender:
+    """
+    EventSender backed by the inngest SDK client.
+
+    `Inngest.send` retries network errors and 5xx answers itself (five attempts),
+    then raises SendEventsError, or a JSON or pydantic error when the last answer
+    is not the shape it expects; 4xx answers raise SendEventsError at once. Each
+    means the event was not confirmed, so all become EventNotAccepted.
+    """
+
+    def __init__(self, client: inngest.Inngest) -> None:
+        self._client = client
+
+    async def send(
+        self, *, event_name: str, data: JsonData, event_id: str | None
+    ) -> str:
+        """
+        Send one event; raise EventNotAccepted if Inngest did not take it.
+        """
+        event = inngest.Event(name=event_name, data=data, id=event_id or "")
+        try:
+            ids = await self._client.send(event)
+        except Exception as exc:
+            detail = self._redact(f"{type(exc).__name__}: {exc}")
+            raise EventNotAccepted("send_failed", detail) from exc
+
+        if not ids:
+            raise EventNotAccepted("no_event_id", "Inngest answered without an id")
+        return ids[0]
+
+    def _redact(self, detail: str) -> str:
+        key = self._client.event_key
+        return detail.replace(key, "***") if key else detail
+
+
+def build_inngest_client(settings: Settings) -> inngest.Inngest:
+    """
+    The one Inngest client of the process, configured from settings.
+    """
+    event_key = settings.inngest_event_key
+    return inngest.Inngest(
+        app_id="meadow-gateway",
+        is_production=not settings.inngest_dev_mode,
+        api_base_url=settings.inngest_base_url,
+        event_api_base_url=(
+            settings.inngest_event_api_base_url or settings.inngest_base_url
+        ),
+        event_key=event_key.get_secret_value() if event_key else None,
+        request_timeout=datetime.timedelta(
+            seconds=settings.inngest_request_timeout_seconds
+        ),
+    )
+
+
+async def close_inngest_client(client: inngest.Inngest) -> None:
+    """
+    Close the HTTP connection pools the inngest client holds.
+
+    inngest 0.5.19 offers no close(), so without this its pooled connections
+    would outlive the app (and warn in tests).
+    """
+    await client._http_client._http_client.aclose()
+    client._http_client._http_client_sync.close()

@@ -1,0 +1,159 @@
+"""
+The real inngest SDK client behind the gateway, against a loopback stand-in.
+
+The SDK builds its own httpx clients and takes no transport, so Inngest is
+stood in for by a small HTTP server on a loopback port (or by a closed port).
+"""
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+URL = "/v1/movie-watched"
+VALID = {"movie_title": " Alien ", "recipient_email": "jane@example.com"}
+
+
+class FakeInngestServer(ThreadingHTTPServer):
+    """
+    Answers every POST with `answer` and records (path, JSON body) in `received`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _EventApiHandler)
+        self.received: list[tuple[str, Any]] = []
+        self.answer: tuple[int, object] = (200, {"ids": ["01JSDKID"], "status": 200})
+
+    @property
+    def url(self) -> str:
+        """
+        The origin to use as INNGEST_BASE_URL.
+        """
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _EventApiHandler(BaseHTTPRequestHandler):
+    server: FakeInngestServer
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.server.received.append((self.path, json.loads(self.rfile.read(length))))
+        status, answer = self.server.answer
+        payload = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """
+        Keep the stand-in quiet.
+        """
+
+
+@pytest.fixture
+def fake_inngest() -> Iterator[FakeInngestServer]:
+    """
+    A running FakeInngestServer, shut down after the test.
+    """
+    server = FakeInngestServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+class TestRealClient:
+    async def test_event_reaches_inngest_with_the_idempotency_key_as_id(
+        self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer
+    ) -> None:
+        """
+        The SDK posts the event to /e/<key> with our name, data and the
+        Idempotency-Key as its id; the gateway answers with Inngest's id.
+        """
+        client = await make_client(real_sender=True, inngest_base_url=fake_inngest.url)
+
+        response = await client.post(
+            URL, json=VALID, headers={"Idempotency-Key": "order-42"}
+        )
+
+        assert response.status_code == 202
+        assert response.json()["event_id"] == "01JSDKID"
+        [(path, events)] = fake_inngest.received
+        assert path.startswith("/e/")
+        assert [(e["name"], e["data"], e["id"]) for e in events] == [
+            (
+                "meadow_api/movie.watched",
+                {"movie_title": "Alien", "recipient_email": "jane@example.com"},
+                "order-42",
+            )
+        ]
+
+    async def test_event_without_key_is_sent_without_id(
+        self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer
+    ) -> None:
+        """
+        With no Idempotency-Key the event carries no id, so Inngest assigns one.
+        """
+        client = await make_client(real_sender=True, inngest_base_url=fake_inngest.url)
+
+        assert (await client.post(URL, json=VALID)).status_code == 202
+        [(_, [event])] = fake_inngest.received
+        assert "id" not in event
+
+    async def test_inngest_refusal_is_503(
+        self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer
+    ) -> None:
+        """
+        An Inngest 4xx with an error (say, a bad event key) answers 503, never 500.
+        """
+        fake_inngest.answer = (401, {"error": "Event key not found", "status": 401})
+        client = await make_client(real_sender=True, inngest_base_url=fake_inngest.url)
+
+        with capture_logs() as logs:
+            response = await client.post(URL, json=VALID)
+
+        assert response.status_code == 503
+        assert "Retry-After" in response.headers
+        rejected = [e for e in logs if e["event"] == "event_rejected"]
+        assert "Event key not found" in rejected[0]["detail"]
+
+    async def test_answer_without_ids_is_503(
+        self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer
+    ) -> None:
+        """
+        A 200 that names no event id is not treated as acceptance.
+        """
+        fake_inngest.answer = (200, {"ids": [], "status": 200})
+        client = await make_client(real_sender=True, inngest_base_url=fake_inngest.url)
+
+        response = await client.post(URL, json=VALID)
+
+        assert response.status_code == 503
+
+    async def test_refused_connection_is_503(
+        self, make_client: Callable[..., Any]
+    ) -> None:
+        """
+        With nothing listening on INNGEST_BASE_URL, the SDK gives up after its own
+        retries (about 3 s of backoff) and the gateway answers 503.
+        """
+        client = await make_client(real_sender=True, retry_after_seconds=5)
+
+        with capture_logs() as logs:
+            response = await client.post(
+                URL, json=VALID, headers={"Idempotency-Key": "retry-me-later"}
+            )
+
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        rejected = [e for e in logs if e["event"] == "event_rejected"]
+        assert [e["reason"] for e in rejected] == ["send_failed"]
+        assert "never received response" in rejected[0]["detail"]

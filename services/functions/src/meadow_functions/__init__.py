@@ -1,0 +1,1 @@
+"""Meadow's Inngest functions: movie plots from OMDb, cached, mailed."""

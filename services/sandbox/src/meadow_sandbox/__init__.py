@@ -1,0 +1,1 @@
+"""Stand-ins for the OMDb and Resend HTTP APIs, so Meadow runs offline."""
