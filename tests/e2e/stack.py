@@ -6,20 +6,54 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
+from testcontainers.compose import DockerCompose
 
 T = TypeVar("T")
+
+# Settings for the stack under test: random loopback ports, so a development stack can
+# run beside it, and short retry and throttle periods: tests wait seconds, not minutes.
+TEST_SETTINGS = {
+    "GATEWAY_PORT": "0",
+    "SANDBOX_PORT": "0",
+    "INNGEST_PORT": "0",
+    "INNGEST_RETRY_INTERVAL": "1",
+    "EMAIL_THROTTLE_PERIOD": "5",
+    "OMDB_LIMIT_RETRY_AFTER": "8",
+    "FOLLOW_UP_DELAY": "6",
+}
 
 RUNS_OF_EVENT = """
 query ($eventId: ID!) {
   event(query: {eventId: $eventId}) { functionRuns { id status output functionID } }
 }
 """
+RUN_TRACE = """
+fragment span on RunTraceSpan { name status }
+query ($runId: String!) { run(runID: $runId) { trace { ...span childrenSpans {
+  ...span childrenSpans { ...span childrenSpans { ...span } } } } } }
+"""
 FUNCTIONS = "query { functions { slug } }"
+
+
+def unique_recipient() -> str:
+    """
+    A fresh address, so no test sees another test's emails or throttle.
+    """
+    return f"viewer-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def received_at(email: dict[str, Any]) -> datetime:
+    """
+    When the sandbox captured an email.
+    """
+    return datetime.fromisoformat(email["received_at"].replace("Z", "+00:00"))
 
 
 def wait_for(
@@ -45,6 +79,7 @@ class Stack:
     Base URLs of the published services, with helpers for what the tests ask of them.
     """
 
+    compose: DockerCompose
     gateway_url: str
     sandbox_url: str
     inngest_url: str
@@ -64,16 +99,28 @@ class Stack:
             headers=headers,
         )
 
-    def emails_to(self, recipient: str) -> list[dict[str, Any]]:
+    def accept(self, movie_title: str, recipient_email: str, **headers: str) -> str:
         """
-        Emails the sandbox captured for one recipient.
+        POST a watched movie, check the gateway accepted it, and return its event_id.
+        """
+        response = self.post_movie_watched(movie_title, recipient_email, **headers)
+        assert response.status_code == 202, response.text
+        event_id: str = response.json()["event_id"]
+        return event_id
+
+    def emails_to(
+        self, recipient: str, kind: str = "movie-plot"
+    ) -> list[dict[str, Any]]:
+        """
+        Emails of one kind the sandbox captured for one recipient: plot emails by
+        default, or "follow-up". The kind is the prefix of their idempotency keys.
         """
         response = self.http.get(
             f"{self.sandbox_url}/api/emails", params={"to": recipient}
         )
         response.raise_for_status()
         emails: list[dict[str, Any]] = response.json()
-        return emails
+        return [e for e in emails if e["idempotency_key"].startswith(f"{kind}/")]
 
     def omdb_requests(self) -> list[dict[str, Any]]:
         """
@@ -83,6 +130,62 @@ class Stack:
         response.raise_for_status()
         requests: list[dict[str, Any]] = response.json()
         return requests
+
+    def status_of(self, event_id: str) -> dict[str, Any]:
+        """
+        The delivery status the gateway reports for an event.
+        """
+        response = self.http.get(f"{self.gateway_url}/v1/events/{event_id}")
+        response.raise_for_status()
+        status: dict[str, Any] = response.json()
+        return status
+
+    def bounce(self, email_id: str) -> dict[str, Any]:
+        """
+        Have the sandbox send the gateway a signed `email.bounced` webhook.
+        """
+        response = self.http.post(f"{self.sandbox_url}/api/emails/{email_id}/bounce")
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def is_suppressed(self, recipient: str) -> bool:
+        """
+        Whether the recipient is on the suppression list in Redis.
+        """
+        return self.redis("SISMEMBER", "meadow:suppressed", recipient) == "1"
+
+    def resend_requests(self) -> list[dict[str, Any]]:
+        """
+        Every email request the Resend stand-in answered, failed ones included.
+        """
+        response = self.http.get(f"{self.sandbox_url}/api/resend/requests")
+        response.raise_for_status()
+        requests: list[dict[str, Any]] = response.json()
+        return requests
+
+    def omdb_lookups_of(self, movie_title: str) -> list[dict[str, Any]]:
+        """
+        OMDb lookups the sandbox answered for one title.
+        """
+        return [r for r in self.omdb_requests() if r["params"].get("t") == movie_title]
+
+    def add_fault(self, target: str, fault: str, count: int = 1, **extra: Any) -> None:
+        """
+        Make the sandbox fail the next `count` requests to OMDb or Resend.
+        """
+        body = {"target": target, "fault": fault, "count": count, **extra}
+        self.http.post(f"{self.sandbox_url}/api/faults", json=body).raise_for_status()
+
+    def redis(self, *command: str) -> str:
+        """
+        Run a redis-cli command in the stack's Redis container.
+        """
+        stdout, stderr, code = self.compose.exec_in_container(
+            ["redis-cli", *command], service_name="redis"
+        )
+        assert code == 0, stderr
+        return stdout.strip()
 
     def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
         """
@@ -95,7 +198,11 @@ class Stack:
         )
         response.raise_for_status()
         body = response.json()
-        assert not body.get("errors"), body["errors"]
+        errors = body.get("errors") or []
+        # The event API answers before the event is stored; until then it is unknown.
+        if any("no rows" in e.get("message", "") for e in errors):
+            return {}
+        assert not errors, errors
         data: dict[str, Any] = body["data"]
         return data
 
@@ -103,7 +210,7 @@ class Stack:
         """
         Function runs that one event started, with status and decoded output.
         """
-        event = self.graphql(RUNS_OF_EVENT, eventId=event_id)["event"]
+        event = self.graphql(RUNS_OF_EVENT, eventId=event_id).get("event")
         runs: list[dict[str, Any]] = (event or {}).get("functionRuns") or []
         for run in runs:
             run["output"] = json.loads(run["output"]) if run.get("output") else None
@@ -120,6 +227,17 @@ class Stack:
             return done[0] if done else None
 
         return wait_for(finished, timeout=timeout, what=f"the run of event {event_id}")
+
+    def failed_attempts(self, run_id: str) -> int:
+        """
+        How many attempts of a run failed, counted from the spans of its trace.
+        """
+
+        def count(span: dict[str, Any]) -> int:
+            own = span["name"].startswith("Attempt ") and span["status"] == "FAILED"
+            return int(own) + sum(count(c) for c in span.get("childrenSpans") or [])
+
+        return count(self.graphql(RUN_TRACE, runId=run_id)["run"]["trace"])
 
     def wait_for_function_sync(self, slug: str, timeout: float = 60) -> None:
         """

@@ -4,17 +4,11 @@ The whole pipeline: gateway, Inngest dev server, function, Redis and the sandbox
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from meadow_sandbox.catalogue import find_by_title
-from stack import Stack, wait_for
+from stack import Stack, unique_recipient, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def unique_recipient() -> str:
-    return f"viewer-{uuid.uuid4().hex[:12]}@example.com"
 
 
 def test_watched_movie_plot_arrives_by_email(stack: Stack) -> None:

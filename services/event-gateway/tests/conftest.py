@@ -1,6 +1,11 @@
-"""Shared fixtures: test settings, a recording event sender, app clients."""
+"""
+Shared fixtures: a real Redis in a container, test settings, a recording event
+sender, a fake of Inngest's REST API (an httpx transport) and app clients.
+"""
 
+import asyncio
 import os
+import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -9,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as redis
 
 from meadow_gateway.app import create_app
 from meadow_gateway.deps import get_event_sender
@@ -29,12 +35,34 @@ def closed_port() -> int:
 def make_settings(**overrides: Any) -> Settings:
     """
     Settings for a dev-server gateway whose Inngest is a closed loopback port.
+
+    Pass redis_url to reach a Redis; the default points at a closed port too.
     """
     values: dict[str, Any] = {
         "inngest_dev": "1",
         "inngest_base_url": f"http://127.0.0.1:{closed_port()}",
+        "redis_url": f"redis://127.0.0.1:{closed_port()}/0",
     }
     return Settings(**(values | overrides))
+
+
+@pytest.fixture
+def unreachable_redis_url() -> str:
+    """
+    A Redis URL on a loopback port nothing listens on.
+    """
+    return f"redis://127.0.0.1:{closed_port()}/0"
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[redis.Redis]:
+    """
+    A client of the session's Redis, emptied before the test.
+    """
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    await client.flushdb()
+    yield client
+    await client.aclose()
 
 
 @dataclass(frozen=True)
@@ -44,7 +72,7 @@ class SentEvent:
     """
 
     event_name: str
-    data: dict[str, str]
+    data: dict[str, Any]
     event_id: str | None
 
 
@@ -52,10 +80,15 @@ class SentEvent:
 class FakeSender:
     """
     Records every event it is handed; fails with `failure` when one is set.
+
+    Like Inngest, it can answer a new id for every send (`unique_ids`), and
+    `gate`, when set, holds each send until the test opens it.
     """
 
     event_id: str = "01JFAKEEVENTID"
     failure: Exception | None = None
+    unique_ids: bool = False
+    gate: asyncio.Event | None = None
     calls: list[SentEvent] = field(default_factory=list)
 
     async def send(
@@ -65,9 +98,51 @@ class FakeSender:
         Record the event, then fail or return the configured id.
         """
         self.calls.append(SentEvent(event_name, dict(data), event_id))
+        if self.gate is not None:
+            await self.gate.wait()
         if self.failure is not None:
             raise self.failure
+        if self.unique_ids:
+            return f"{self.event_id}{len(self.calls)}"
         return self.event_id
+
+
+class FakeInngestApi:
+    """
+    Inngest's /health and REST API as an httpx handler, recording requests.
+
+    `runs[event_id]` is the list of runs answered for that event (none by
+    default); `failure`, when set, is answered to every REST call instead.
+    """
+
+    def __init__(self) -> None:
+        self.runs: dict[str, list[dict[str, Any]]] = {}
+        self.failure: Callable[[httpx.Request], httpx.Response] | None = None
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.url.path == "/health":
+            return httpx.Response(200, json={"status": 200})
+        if self.failure is not None:
+            return self.failure(request)
+        found = re.fullmatch(r"/v1/events/([^/]+)/runs", request.url.path)
+        if found is None:
+            return httpx.Response(404, json={"error": "Not found", "status": 404})
+        return httpx.Response(
+            200,
+            json={
+                "data": self.runs.get(found.group(1), []),
+                "metadata": {"fetched_at": "2026-01-31T12:00:00Z"},
+            },
+        )
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        """
+        The transport to hand create_app.
+        """
+        return httpx.MockTransport(self)
 
 
 @pytest.fixture(autouse=True)
@@ -82,11 +157,17 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def settings_factory() -> Callable[..., Settings]:
+def settings_factory(
+    redis_client: redis.Redis, redis_url: str
+) -> Callable[..., Settings]:
     """
-    make_settings, for tests that build an app by hand.
+    make_settings on the session's (emptied) Redis, for apps built by hand.
     """
-    return make_settings
+
+    def build(**overrides: Any) -> Settings:
+        return make_settings(**({"redis_url": redis_url} | overrides))
+
+    return build
 
 
 @pytest.fixture
@@ -101,13 +182,24 @@ MakeClient = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
-async def make_client(sender: FakeSender) -> AsyncIterator[MakeClient]:
+def inngest_api() -> FakeInngestApi:
+    """
+    The fake Inngest REST API; pass `inngest_api.transport` to make_client.
+    """
+    return FakeInngestApi()
+
+
+@pytest.fixture
+async def make_client(
+    sender: FakeSender, settings_factory: Callable[..., Settings]
+) -> AsyncIterator[MakeClient]:
     """
     Factory for clients of a started app (lifespan run) with the given settings.
 
     The app is served through httpx.ASGITransport: Starlette's TestClient warns
     that its httpx support is deprecated, and warnings are errors here. The fake
-    sender replaces the real one unless `real_sender=True`.
+    sender replaces the real one unless `real_sender=True`; Redis is the
+    session's, emptied for each test.
     """
     async with AsyncExitStack() as stack:
 
@@ -117,7 +209,7 @@ async def make_client(sender: FakeSender) -> AsyncIterator[MakeClient]:
             http_transport: httpx.AsyncBaseTransport | None = None,
             **overrides: Any,
         ) -> httpx.AsyncClient:
-            settings = make_settings(**overrides)
+            settings = settings_factory(**overrides)
             app = create_app(settings, http_transport=http_transport)
             if not real_sender:
                 app.dependency_overrides[get_event_sender] = lambda: sender

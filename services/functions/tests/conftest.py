@@ -1,16 +1,17 @@
 """
-Shared fixtures: a real Redis in a container, settings, and fakes for the
-outside APIs we do not own (OMDb, Resend) as httpx transports.
+Shared fixtures: a real Redis in a container, settings, fakes for the outside
+APIs we do not own (OMDb, Resend) as httpx transports, and a stand-in for the
+Inngest event API that records what functions send.
 """
 
 import importlib
 import inspect
 import json
-import os
 import socket
+import threading
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -18,13 +19,10 @@ import pytest
 import redis.asyncio as redis
 import resend
 from pydantic.warnings import PydanticDeprecatedSince20
-from testcontainers.core.container import DockerContainer
-from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
 from meadow_functions.cache import create_redis
 from meadow_functions.settings import Settings
 
-LOCAL_IMAGES = Path(__file__).resolve().parents[3] / "local-images.env"
 OMDB_URL = "https://omdb.test/"
 RESEND_URL = "https://resend.test"
 
@@ -41,42 +39,6 @@ def _import_inngest_fastapi_adapter() -> None:
 _import_inngest_fastapi_adapter()
 
 Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
-
-
-def _redis_image() -> str:
-    image = os.environ.get("REDIS_IMAGE")
-    if image:
-        return image
-    if LOCAL_IMAGES.exists():
-        for line in LOCAL_IMAGES.read_text().splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "REDIS_IMAGE" and value.strip():
-                return value.strip()
-    msg = f"no Redis image: set REDIS_IMAGE or write REDIS_IMAGE= in {LOCAL_IMAGES}"
-    raise RuntimeError(msg)
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """
-    URL of a Redis server started for this test session.
-    """
-    container = (
-        DockerContainer(_redis_image())
-        .with_command("redis-server --bind 0.0.0.0 --protected-mode no")
-        .with_exposed_ports(6379)
-        .waiting_for(LogMessageWaitStrategy("Ready to accept connections"))
-    )
-    with pytest.MonkeyPatch.context() as env:
-        # The Ryuk reaper image cannot be pulled here; the fixture stops the
-        # container itself.
-        env.setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-        container.start()
-    try:
-        host = container.get_container_host_ip()
-        yield f"redis://{host}:{container.get_exposed_port(6379)}/0"
-    finally:
-        container.stop()
 
 
 @pytest.fixture
@@ -237,3 +199,184 @@ def _restore_resend_globals() -> Iterator[None]:
     saved = (resend.api_key, resend.api_url, resend.default_async_http_client)
     yield
     resend.api_key, resend.api_url, resend.default_async_http_client = saved
+
+
+class EventApi(ThreadingHTTPServer):
+    """
+    A local stand-in for Inngest's event API (`POST /e/{key}`), recording
+    every event sent to it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _EventApiHandler)
+        self.events: list[dict[str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class _EventApiHandler(BaseHTTPRequestHandler):
+    server: EventApi
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        events = json.loads(self.rfile.read(length))
+        self.server.events.extend(events)
+        ids = [event.get("id") or f"generated-{i}" for i, event in enumerate(events)]
+        body = json.dumps({"ids": ids, "status": 200}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """
+        Keep request lines out of the test output.
+        """
+
+
+@pytest.fixture(scope="session")
+def _event_api_server() -> Iterator[EventApi]:
+    server = EventApi()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(autouse=True)
+def event_api(_event_api_server: EventApi, monkeypatch: pytest.MonkeyPatch) -> EventApi:
+    """
+    Events the functions send land here, never at a dev server that happens
+    to run on this machine; the list starts empty in every test.
+    """
+    _event_api_server.events.clear()
+    monkeypatch.setenv("INNGEST_EVENT_API_BASE_URL", _event_api_server.url)
+    return _event_api_server
+
+
+@pytest.fixture(autouse=True)
+def inngest_dev(monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    Dev Server mode, as in Compose: no signing key needed.
+    """
+    monkeypatch.setenv("INNGEST_DEV", "1")
+
+
+class FunctionRunner:
+    """
+    Drives a function through /api/inngest the way the Inngest server does:
+    one request per step, memoised step results sent back each time.
+    """
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        # Every step operation the function reported, in order.
+        self.ops: list[dict[str, Any]] = []
+
+    async def __call__(
+        self, event: dict[str, Any], *, fn_id: str, max_requests: int = 10
+    ) -> httpx.Response:
+        """
+        Call the function until it finishes or fails; return the last response.
+        """
+        steps: dict[str, dict[str, object]] = {}
+        for _ in range(max_requests):
+            response = await self.client.post(
+                "/api/inngest",
+                params={"fnId": fn_id, "stepId": "step"},
+                json=_run_request(event, steps),
+            )
+            if response.status_code != 206:
+                return response
+            for op in response.json():
+                self.ops.append(op)
+                if "error" in op:
+                    return response
+                steps[op["id"]] = {"data": op.get("data")}
+        raise AssertionError(f"no result after {max_requests} requests")
+
+
+def _run_request(
+    event: dict[str, Any], steps: dict[str, dict[str, object]]
+) -> dict[str, Any]:
+    return {
+        "ctx": {
+            "attempt": 0,
+            "disable_immediate_execution": False,
+            "run_id": "01RUN",
+            "stack": {"stack": list(steps)},
+        },
+        "event": event,
+        "events": [event],
+        "steps": steps,
+        "use_api": False,
+    }
+
+
+@pytest.fixture
+async def app_client(
+    settings: Settings, http: httpx.AsyncClient, redis_client: redis.Redis
+) -> AsyncIterator[httpx.AsyncClient]:
+    """
+    A client on the app wired to the test Redis and the fake APIs.
+    """
+    # Imported here, after the adapter import above has absorbed its warning.
+    from meadow_functions.app import create_app
+
+    app = create_app(settings, http=http, redis_client=redis_client)
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://fn") as client:
+        yield client
+
+
+@pytest.fixture
+def run(app_client: httpx.AsyncClient) -> FunctionRunner:
+    """
+    Runs functions of the app behind `app_client`.
+    """
+    return FunctionRunner(app_client)
+
+
+@pytest.fixture
+def runner_for() -> type[FunctionRunner]:
+    """
+    Builds a runner for an app a test made itself: `runner_for(client)`.
+    """
+    return FunctionRunner
+
+
+@pytest.fixture
+def function_config(
+    make_settings: SettingsFactory, http: httpx.AsyncClient
+) -> Callable[..., dict[str, Any]]:
+    """
+    The configuration a function registers with Inngest, as sent at sync:
+    `function_config(fn_id, **settings_overrides)`.
+    """
+
+    from meadow_functions.app import create_inngest_client
+    from meadow_functions.functions import create_functions
+
+    def config(fn_id: str, **overrides: Any) -> dict[str, Any]:
+        settings = make_settings(**overrides)
+        functions = create_functions(
+            settings,
+            client=create_inngest_client(),
+            redis_client=create_redis(settings),
+            http=http,
+        )
+        for function in functions:
+            registered = function.get_config("http://fn/api/inngest").main.to_dict()
+            if registered["id"] == fn_id:
+                return registered
+        raise AssertionError(f"no function {fn_id!r} among {len(functions)}")
+
+    return config

@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh sandbox app per test, reached in-process."""
 
+import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,16 +11,23 @@ from fastapi import FastAPI
 from meadow_sandbox.app import create_app
 from meadow_sandbox.settings import Settings
 
+# Made for these tests only, in the form Resend shows: `whsec_` and base64.
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"meadow-sandbox-test-key").decode()
+GATEWAY_URL = "http://gateway.test/v1/webhooks/resend"
+
 
 @pytest.fixture
 def settings() -> Settings:
     """
-    Settings with short fault defaults, so slow faults keep tests quick.
+    Settings with short fault defaults, so slow faults keep tests quick, and a
+    webhook secret and gateway URL of their own.
     """
     return Settings(
         log_level="INFO",
         slow_fault_default_seconds=0.2,
         rate_limit_retry_after_seconds=3,
+        resend_webhook_secret=WEBHOOK_SECRET,
+        gateway_webhook_url=GATEWAY_URL,
     )
 
 

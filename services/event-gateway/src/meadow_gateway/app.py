@@ -21,9 +21,12 @@ from starlette.middleware import Middleware
 
 from .deps import Resources
 from .errors import install_error_handlers
+from .idempotency import Idempotency
+from .inngest_runs import InngestRuns
 from .logs import configure_logging
 from .middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from .routes import events, ops
+from .redis_store import create_redis
+from .routes import events, ops, status, suppressions, webhooks
 from .sender import InngestEventSender, build_inngest_client, close_inngest_client
 from .settings import Settings
 
@@ -37,7 +40,8 @@ def create_app(
     Build the gateway app for the given settings.
 
     http_transport, when given, carries the gateway's own HTTP calls (the
-    readiness probe), so tests can answer them with httpx.MockTransport.
+    readiness probe, Inngest's REST API), so tests can answer them with
+    httpx.MockTransport.
     """
     app = FastAPI(
         title="Meadow event gateway",
@@ -54,6 +58,9 @@ def create_app(
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(events.router)
+    app.include_router(status.router)
+    app.include_router(suppressions.router)
+    app.include_router(webhooks.router)
     return app
 
 
@@ -68,6 +75,8 @@ async def _lifespan(
             hint="set GATEWAY_API_KEYS to require a bearer key on /v1 routes",
         )
     client = _inngest_client(settings)
+    redis_client = create_redis(settings)
+    signing_key = settings.inngest_signing_key
 
     timeout = settings.readiness_timeout_seconds
     async with httpx.AsyncClient(timeout=timeout, transport=http_transport) as http:
@@ -75,10 +84,21 @@ async def _lifespan(
             event_sender=InngestEventSender(client),
             http_client=http,
             inngest_health_url=urllib.parse.urljoin(client.event_api_origin, "/health"),
+            redis=redis_client,
+            idempotency=Idempotency(
+                redis_client, wait_seconds=settings.idempotency_wait_seconds
+            ),
+            inngest_runs=InngestRuns(
+                http,
+                api_origin=client.api_origin,
+                signing_key=signing_key.get_secret_value() if signing_key else None,
+                timeout_seconds=settings.inngest_request_timeout_seconds,
+            ),
         )
         try:
             yield
         finally:
+            await redis_client.aclose()
             await close_inngest_client(client)
 
 

@@ -46,6 +46,22 @@ async def require_api_key(
         raise _unauthorized("The bearer key is not valid", "is not a valid key")
 
 
+async def client_api_key(
+    settings: SettingsDep, credentials: BearerCredentials
+) -> str | None:
+    """
+    The bearer key the request was let in with, or None while auth is off.
+
+    Only meaningful behind require_api_key, which has already checked it.
+    """
+    if not settings.auth_enabled or credentials is None:
+        return None
+    return credentials.credentials
+
+
+ClientApiKey = Annotated[str | None, Depends(client_api_key)]
+
+
 def _unauthorized(message: str, problem: str) -> ApiError:
     return ApiError(
         401,

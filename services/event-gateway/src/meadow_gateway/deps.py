@@ -1,13 +1,16 @@
-"""Typed dependencies: settings, the event sender, the HTTP client, request checks."""
+"""Typed dependencies: settings, shared clients (Inngest, HTTP, Redis), checks."""
 
 import re
 from dataclasses import dataclass
 from typing import Annotated, cast
 
 import httpx
+import redis.asyncio as redis
 from fastapi import Depends, Header, Request
 
 from .errors import ApiError, Problem
+from .idempotency import Idempotency
+from .inngest_runs import InngestRuns
 from .sender import EventSender
 from .settings import Settings
 
@@ -21,6 +24,9 @@ class Resources:
     event_sender: EventSender
     http_client: httpx.AsyncClient
     inngest_health_url: str
+    redis: redis.Redis
+    idempotency: Idempotency
+    inngest_runs: InngestRuns
 
 
 def get_settings(request: Request) -> Settings:
@@ -46,9 +52,37 @@ def get_event_sender(
     return resources.event_sender
 
 
+def get_redis(resources: Annotated[Resources, Depends(get_resources)]) -> redis.Redis:
+    """
+    The process's Redis client.
+    """
+    return resources.redis
+
+
+def get_idempotency(
+    resources: Annotated[Resources, Depends(get_resources)],
+) -> Idempotency:
+    """
+    The Idempotency-Key store, on the process's Redis client.
+    """
+    return resources.idempotency
+
+
+def get_inngest_runs(
+    resources: Annotated[Resources, Depends(get_resources)],
+) -> InngestRuns:
+    """
+    The reader of Inngest's REST API, on the shared HTTP client.
+    """
+    return resources.inngest_runs
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 EventSenderDep = Annotated[EventSender, Depends(get_event_sender)]
+RedisDep = Annotated[redis.Redis, Depends(get_redis)]
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
+InngestRunsDep = Annotated[InngestRuns, Depends(get_inngest_runs)]
 
 
 def require_json(request: Request) -> None:
@@ -82,8 +116,11 @@ def idempotency_key(
         Header(
             alias="Idempotency-Key",
             description=(
-                "1 to 255 printable ASCII characters. Used as the Inngest event id, "
-                "so Inngest drops a retried request's duplicate event."
+                "1 to 255 printable ASCII characters. A request repeating a key "
+                "within 24 h answers the first request's event_id and sends "
+                "nothing. The key is also the Inngest event id (prefixed with a "
+                "fingerprint of the bearer key when keys are configured), so "
+                "Inngest runs the function once per key."
             ),
         ),
     ] = None,

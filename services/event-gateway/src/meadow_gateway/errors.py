@@ -163,29 +163,49 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer"},
+    }
+}
+
 _RESPONSE_DOCS: dict[int, dict[str, Any]] = {
     400: {"description": "A header is malformed; problems names it."},
     401: {
         "description": "Missing or wrong bearer key (only when keys are configured).",
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
     },
+    404: {"description": "Nothing is known under that id or address."},
+    409: {
+        "description": (
+            "Another request with the same Idempotency-Key is still being sent. "
+            "Retry after Retry-After seconds with the same key."
+        ),
+        "headers": _RETRY_AFTER,
+    },
     413: {"description": "The body is larger than MAX_BODY_BYTES."},
     415: {"description": "The body is not sent as application/json."},
     422: {"description": "The JSON is malformed or a field is invalid."},
     503: {
         "description": "Inngest did not take the event: it was NOT accepted. Retry.",
-        "headers": {
-            "Retry-After": {
-                "description": "Seconds to wait before retrying.",
-                "schema": {"type": "integer"},
-            }
-        },
+        "headers": _RETRY_AFTER,
     },
 }
 
 
-def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
+def error_responses(
+    *status_codes: int, described: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
     """
     OpenAPI `responses` entries for the given error statuses, all using ErrorBody.
+
+    described replaces the default description of some statuses.
     """
-    return {code: {"model": ErrorBody, **_RESPONSE_DOCS[code]} for code in status_codes}
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in status_codes:
+        entry = {"model": ErrorBody, **_RESPONSE_DOCS[code]}
+        if described and code in described:
+            entry["description"] = described[code]
+        responses[code] = entry
+    return responses

@@ -1,6 +1,7 @@
 """Structured logging: configured once at start-up, JSON off a terminal."""
 
 import logging
+import re
 import sys
 
 import structlog
@@ -15,6 +16,16 @@ def mask_email(address: str) -> str:
     if not at or not local:
         return "***"
     return f"{local[0]}***@{domain}"
+
+
+_ADDRESS_IN_TEXT = re.compile(r"[^/@\s]+@[^/@\s]+")
+
+
+def mask_emails_in(text: str) -> str:
+    """
+    Mask every address-like part of a text such as a URL path.
+    """
+    return _ADDRESS_IN_TEXT.sub(lambda found: mask_email(found.group()), text)
 
 
 def mask_email_fields(

@@ -10,6 +10,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import ApiError, error_response
+from .logs import mask_emails_in
 
 log = structlog.get_logger(__name__)
 
@@ -75,7 +76,8 @@ class RequestContextMiddleware:
                 emit(
                     "request_finished",
                     method=scope["method"],
-                    path=scope["path"],
+                    # DELETE /v1/suppressions/{email} carries an address.
+                    path=mask_emails_in(scope["path"]),
                     status_code=status_code,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )

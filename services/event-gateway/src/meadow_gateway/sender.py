@@ -8,7 +8,7 @@ import inngest
 
 from .settings import Settings
 
-JsonData = Mapping[str, str]
+JsonData = Mapping[str, inngest.JSON]
 
 
 class EventNotAccepted(Exception):
@@ -79,7 +79,7 @@ def build_inngest_client(settings: Settings) -> inngest.Inngest:
     return inngest.Inngest(
         app_id="meadow-gateway",
         is_production=not settings.inngest_dev_mode,
-        api_base_url=settings.inngest_base_url,
+        api_base_url=settings.inngest_api_base_url or settings.inngest_base_url,
         event_api_base_url=(
             settings.inngest_event_api_base_url or settings.inngest_base_url
         ),

@@ -137,8 +137,9 @@ class TestUnexpectedFailures:
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
-        with capture_logs() as logs:
-            await app(scope, receive, send)
+        async with app.router.lifespan_context(app):
+            with capture_logs() as logs:
+                await app(scope, receive, send)
 
         assert sent == []
         assert [e["status_code"] for e in logs if e["event"] == "request_finished"] == [

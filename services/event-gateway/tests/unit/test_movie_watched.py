@@ -62,16 +62,17 @@ class TestAccepted:
 
         assert (await client.post(URL, json=body)).status_code == 202
 
-    async def test_email_domain_is_normalised(
+    async def test_whole_address_is_lower_cased(
         self, client: httpx.AsyncClient, sender: Any
     ) -> None:
         """
-        The validator's normalised address is sent: the domain is lower-cased.
+        The address is sent lower-cased, local part included: the function's
+        throttle and suppression keys compare it as an exact string.
         """
-        body = VALID | {"recipient_email": "Jane.Doe@EXAMPLE.COM"}
+        body = VALID | {"recipient_email": "  Jane.Doe@EXAMPLE.COM "}
 
         assert (await client.post(URL, json=body)).status_code == 202
-        assert sender.calls[0].data["recipient_email"] == "Jane.Doe@example.com"
+        assert sender.calls[0].data["recipient_email"] == "jane.doe@example.com"
 
     async def test_acceptance_is_logged_with_a_masked_email(
         self, client: httpx.AsyncClient
@@ -304,7 +305,10 @@ class TestBodySize:
                 yield b" " * 100
 
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as gw:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://gw") as gw,
+        ):
             response = await gw.post(
                 URL,
                 content=endless_body(),

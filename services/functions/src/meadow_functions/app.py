@@ -18,8 +18,8 @@ import structlog
 from fastapi import FastAPI
 
 from meadow_functions.cache import create_redis
+from meadow_functions.functions import create_functions
 from meadow_functions.logs import configure_logging
-from meadow_functions.plot_mailer import create_functions
 from meadow_functions.routes import router
 from meadow_functions.settings import Settings
 

@@ -1,5 +1,5 @@
 """
-Plot emails, rendered here and sent through the Resend SDK.
+Plot and follow-up emails, rendered here and sent through the Resend SDK.
 
 Resend failures map onto Inngest's retry rules:
 
@@ -11,6 +11,7 @@ Resend failures map onto Inngest's retry rules:
 """
 
 import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,8 @@ QUOTA_RETRY_AFTER = timedelta(hours=1)
 _QUOTA_ERRORS = ("daily_quota_exceeded", "monthly_quota_exceeded")
 _SEND_TIMEOUT_SECONDS = 15.0
 _FOOTER = "Sent by Meadow because you watched this film."
+# Only ids of this form go into a link; OMDb data is not ours.
+_IMDB_ID = re.compile(r"tt\d{1,10}")
 
 log = structlog.get_logger(__name__)
 
@@ -41,9 +44,9 @@ class EmailSendError(Exception):
 
 
 @dataclass(frozen=True)
-class PlotEmail:
+class Email:
     """
-    A rendered plot email.
+    A rendered email: subject, HTML body and plain-text body.
     """
 
     subject: str
@@ -51,25 +54,52 @@ class PlotEmail:
     text: str
 
 
-def render_plot_email(movie: Movie) -> PlotEmail:
+def render_plot_email(movie: Movie) -> Email:
     """
-    Subject, HTML body (every OMDb value escaped) and plain-text body.
+    The plot email; every OMDb value is escaped in the HTML body.
     """
     heading = movie.title if movie.year == "N/A" else f"{movie.title} ({movie.year})"
-    safe_heading = html.escape(heading)
-    safe_plot = html.escape(movie.plot)
-    body = (
+    body = _html_page(html.escape(heading), [html.escape(movie.plot)])
+    text = f"{heading}\n\n{movie.plot}\n\n-- \n{_FOOTER}\n"
+    return Email(subject=_one_line(f"The plot of {heading}"), html=body, text=text)
+
+
+def render_follow_up_email(movie_title: str, imdb_id: str) -> Email:
+    """
+    The follow-up to a plot email, pointing at the film's IMDb page when the
+    id looks like one; every value is escaped in the HTML body.
+    """
+    opening = (
+        f"You watched {movie_title} recently. "
+        "Curious about the cast, the trivia or what to watch next?"
+    )
+    paragraphs = [html.escape(opening)]
+    text = f"{opening}\n\n"
+    if _IMDB_ID.fullmatch(imdb_id):
+        url = f"https://www.imdb.com/title/{imdb_id}/"
+        paragraphs.append(f'Read more on <a href="{url}">IMDb</a>.')
+        text += f"Read more on IMDb: {url}\n\n"
+
+    body = _html_page(html.escape(movie_title), paragraphs)
+    text += f"-- \n{_FOOTER}\n"
+    return Email(subject=_one_line(f"More about {movie_title}?"), html=body, text=text)
+
+
+def _html_page(safe_heading: str, safe_paragraphs: list[str]) -> str:
+    paragraphs = "".join(f"<p>{paragraph}</p>\n" for paragraph in safe_paragraphs)
+    return (
         "<!doctype html>\n"
         '<html><body style="font-family: sans-serif; line-height: 1.5">\n'
         f"<h1>{safe_heading}</h1>\n"
-        f"<p>{safe_plot}</p>\n"
+        f"{paragraphs}"
         f"<p><small>{_FOOTER}</small></p>\n"
         "</body></html>\n"
     )
-    text = f"{heading}\n\n{movie.plot}\n\n-- \n{_FOOTER}\n"
+
+
+def _one_line(subject: str) -> str:
     # A line break in a subject would end the header; OMDb data is not ours.
-    subject = " ".join(f"The plot of {heading}".split())
-    return PlotEmail(subject=subject, html=body, text=text)
+    return " ".join(subject.split())
 
 
 class _SharedHttpxClient(resend.AsyncHTTPClient):
@@ -103,7 +133,7 @@ class _SharedHttpxClient(resend.AsyncHTTPClient):
 
 class Mailer:
     """
-    Sends plot emails from EMAIL_FROM through Resend.
+    Sends emails from EMAIL_FROM through Resend.
     """
 
     def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
@@ -119,6 +149,22 @@ class Mailer:
         Send the plot email once per idempotency key; return Resend's email id.
         """
         email = render_plot_email(movie)
+        return await self.send(email, recipient, idempotency_key=idempotency_key)
+
+    async def send_follow_up(
+        self, movie_title: str, imdb_id: str, recipient: str, *, idempotency_key: str
+    ) -> str:
+        """
+        Send the follow-up email once per idempotency key; return its email id.
+        """
+        email = render_follow_up_email(movie_title, imdb_id)
+        return await self.send(email, recipient, idempotency_key=idempotency_key)
+
+    async def send(self, email: Email, recipient: str, *, idempotency_key: str) -> str:
+        """
+        Send a rendered email once per idempotency key; return Resend's email
+        id, or raise the exception that tells Inngest whether to retry.
+        """
         params: resend.Emails.SendParams = {
             "from": self._sender,
             "to": [recipient],

@@ -1,41 +1,34 @@
 """
 The Inngest function that mails a movie's plot when someone watched it.
 
-Steps: fetch_plot (cache, else OMDb), check_suppression, send_email. The
+Steps: fetch_plot (cache, else OMDb), check_suppression, send_email, then
+announce_email, which sends `meadow_api/plot.emailed` for the follow-up. The
 suppression check runs right before sending, so an address suppressed while
 an OMDb retry was pending still gets nothing.
 """
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-import httpx
 import inngest
 import redis.asyncio as redis
-import structlog
-from pydantic import BaseModel, Field, ValidationError
 from structlog.contextvars import bound_contextvars
 
-from meadow_functions.cache import REDIS_ERRORS, PlotCache
-from meadow_functions.logs import mask_email
+from meadow_functions.cache import PlotCache
+from meadow_functions.events import (
+    MOVIE_WATCHED,
+    PLOT_EMAILED,
+    MovieWatched,
+    PlotEmailed,
+    plot_emailed_id,
+)
 from meadow_functions.mailer import Mailer
-from meadow_functions.omdb import Movie, MovieNotFoundError, OmdbClient
+from meadow_functions.omdb import Movie
+from meadow_functions.runs import log_failure, parse_event
 from meadow_functions.settings import Settings
-from meadow_functions.suppression import is_suppressed
+from meadow_functions.suppression import check_suppression, normalise_address
 
-MOVIE_WATCHED = "meadow_api/movie.watched"
 FUNCTION_ID = "send-movie-plot"
-
-log = structlog.get_logger(__name__)
-
-
-class MovieWatched(BaseModel):
-    """
-    The data of a `meadow_api/movie.watched` event.
-    """
-
-    movie_title: str = Field(min_length=1)
-    recipient_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
 
 
 class PlotSteps:
@@ -61,19 +54,7 @@ class PlotSteps:
         Whether the recipient is suppressed; a Redis outage must not stop mail.
         """
         with bound_contextvars(step_id="check_suppression"):
-            try:
-                suppressed = await is_suppressed(self._redis, recipient)
-            except REDIS_ERRORS as exc:
-                log.warning(
-                    "suppression_unavailable",
-                    recipient=mask_email(recipient),
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                return False
-
-            if suppressed:
-                log.info("email_skipped", recipient=mask_email(recipient))
-            return suppressed
+            return await check_suppression(self._redis, recipient)
 
     async def send_email(self, movie: Movie, recipient: str, event_id: str) -> str:
         """
@@ -85,18 +66,32 @@ class PlotSteps:
             )
 
 
-def create_functions(
-    settings: Settings,
-    *,
-    client: inngest.Inngest,
-    redis_client: redis.Redis,
-    http: httpx.AsyncClient,
-) -> list[inngest.Function[Any]]:
+def plot_emailed_event(
+    movie: Movie, recipient: str, email_id: str, watched_event_id: str
+) -> inngest.Event:
     """
-    Build the app's Inngest functions; flow control comes from settings here.
+    The `meadow_api/plot.emailed` event announcing a sent plot email; the
+    address is normalised so cancel expressions can compare it as is.
     """
-    plots = PlotCache(redis_client, OmdbClient(http, settings), settings)
-    steps = PlotSteps(plots, redis_client, Mailer(http, settings))
+    data = PlotEmailed(
+        recipient_email=normalise_address(recipient),
+        movie_title=movie.title,
+        imdb_id=movie.imdb_id,
+        email_id=email_id,
+    )
+    return inngest.Event(
+        name=PLOT_EMAILED,
+        id=plot_emailed_id(watched_event_id),
+        data=data.model_dump(),
+    )
+
+
+def create_plot_mailer(
+    client: inngest.Inngest, settings: Settings, steps: PlotSteps
+) -> inngest.Function[Any]:
+    """
+    The `send-movie-plot` function; its throttle comes from settings.
+    """
 
     @client.create_function(
         fn_id=FUNCTION_ID,
@@ -116,7 +111,7 @@ def create_functions(
     )
     async def send_movie_plot(ctx: inngest.Context) -> dict[str, str]:
         with bound_contextvars(run_id=ctx.run_id, event_id=ctx.event.id):
-            watched = _parse(ctx)
+            watched = parse_event(ctx, MovieWatched)
             movie_data = await ctx.step.run(
                 "fetch_plot", steps.fetch_plot, watched.movie_title
             )
@@ -131,6 +126,10 @@ def create_functions(
             email_id = await ctx.step.run(
                 "send_email", steps.send_email, movie, recipient, ctx.event.id
             )
+            await ctx.step.send_event(
+                "announce_email",
+                plot_emailed_event(movie, recipient, email_id, ctx.event.id),
+            )
         return {
             "status": "sent",
             "email_id": email_id,
@@ -138,46 +137,4 @@ def create_functions(
             "imdb_id": movie.imdb_id,
         }
 
-    return [send_movie_plot]
-
-
-def _parse(ctx: inngest.Context) -> MovieWatched:
-    try:
-        return MovieWatched.model_validate(ctx.event.data)
-    except ValidationError as exc:
-        # Listing fields and reasons only: the input values hold the address.
-        problems = "; ".join(
-            f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
-            for error in exc.errors()
-        )
-        run_log = cast(structlog.typing.FilteringBoundLogger, ctx.logger)
-        run_log.error("event_invalid", event_name=ctx.event.name, problems=problems)
-        msg = f"{ctx.event.name} event data is invalid ({problems}); fix the sender"
-        raise inngest.NonRetriableError(msg) from None
-
-
-class _FailedRun(BaseModel):
-    run_id: str = ""
-    error: dict[str, Any] = {}
-    event: dict[str, Any] = {}
-
-
-async def log_failure(ctx: inngest.Context) -> None:
-    """
-    Log a run that failed for good, unless the film was simply not found.
-    """
-    failed = _FailedRun.model_validate(dict(ctx.event.data))
-    error_name = failed.error.get("name", "")
-    if error_name == MovieNotFoundError.__name__:
-        return
-
-    data = failed.event.get("data") or {}
-    recipient = data.get("recipient_email") if isinstance(data, dict) else None
-    log.error(
-        "run_failed",
-        run_id=failed.run_id,
-        event_id=failed.event.get("id"),
-        error_name=error_name,
-        error=failed.error.get("message", ""),
-        recipient=mask_email(recipient) if isinstance(recipient, str) else None,
-    )
+    return send_movie_plot

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _WEEK_SECONDS = 7 * 24 * 60 * 60
+_THREE_DAYS_SECONDS = 3 * 24 * 60 * 60
 
 
 class Settings(BaseSettings):
@@ -31,6 +32,8 @@ class Settings(BaseSettings):
     plot_cache_ttl: int = Field(default=_WEEK_SECONDS, ge=1)
     not_found_cache_ttl: int = Field(default=3600, ge=1)
     email_throttle_period: int = Field(default=60, ge=1)
+    # Seconds between a plot email and its follow-up.
+    follow_up_delay: int = Field(default=_THREE_DAYS_SECONDS, ge=1)
 
     log_level: str = "INFO"
 
@@ -59,6 +62,13 @@ class Settings(BaseSettings):
         How long a run waits after OMDb says the daily request limit is reached.
         """
         return timedelta(seconds=self.omdb_limit_retry_after)
+
+    @property
+    def follow_up_wait(self) -> timedelta:
+        """
+        How long the follow-up function sleeps before mailing.
+        """
+        return timedelta(seconds=self.follow_up_delay)
 
     @field_validator("omdb_api_key", "resend_api_key")
     @classmethod

@@ -1,17 +1,8 @@
 import httpx
-import pytest
 
 import meadow_functions.app as app_module
 from meadow_functions.app import create_app
 from meadow_functions.cache import create_redis
-
-
-@pytest.fixture(autouse=True)
-def dev_mode(monkeypatch):
-    """
-    Dev Server mode: no signing key needed, as in Compose.
-    """
-    monkeypatch.setenv("INNGEST_DEV", "1")
 
 
 def client_for(app):
@@ -63,7 +54,8 @@ class TestProbes:
 
     async def test_inngest_endpoint_is_served(self, settings, http, redis_client):
         """
-        The Inngest SDK answers at /api/inngest and lists our function.
+        The Inngest SDK answers at /api/inngest and lists our three functions:
+        plot mailer, follow-up and bounce suppressor.
         """
         app = create_app(settings, http=http, redis_client=redis_client)
 
@@ -71,7 +63,7 @@ class TestProbes:
             response = await client.get("/api/inngest")
 
         assert response.status_code == 200
-        assert response.json()["function_count"] == 1
+        assert response.json()["function_count"] == 3
         assert response.json()["mode"] == "dev"
 
 

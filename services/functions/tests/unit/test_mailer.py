@@ -12,6 +12,7 @@ from meadow_functions.mailer import (
     EmailSendError,
     Mailer,
     classify_resend_error,
+    render_follow_up_email,
     render_plot_email,
 )
 from meadow_functions.omdb import Movie
@@ -88,6 +89,57 @@ class TestRendering:
         assert "\r" not in email.subject
 
 
+class TestFollowUpRendering:
+    def test_subject_asks_about_the_film(self):
+        """
+        The subject reads "More about <title>?".
+        """
+        email = render_follow_up_email("The Matrix", "tt0133093")
+
+        assert email.subject == "More about The Matrix?"
+
+    def test_both_bodies_name_the_film_and_link_to_imdb(self):
+        """
+        HTML and text bodies hold the title and the film's IMDb page.
+        """
+        email = render_follow_up_email("The Matrix", "tt0133093")
+
+        for body in (email.html, email.text):
+            assert "The Matrix" in body
+            assert "https://www.imdb.com/title/tt0133093/" in body
+        assert '<a href="https://www.imdb.com/title/tt0133093/">' in email.html
+
+    def test_html_body_escapes_the_title(self):
+        """
+        Markup in the title is shown as text in the HTML, kept in the text.
+        """
+        email = render_follow_up_email("<b>Tom & Jerry</b>", "tt1")
+
+        assert "<b>" not in email.html
+        assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in email.html
+        assert "<b>Tom & Jerry</b>" in email.text
+
+    @pytest.mark.parametrize("imdb_id", ["N/A", '"><script>', "tt12x", ""])
+    def test_odd_imdb_id_makes_no_link(self, imdb_id):
+        """
+        Only an id shaped like IMDb's (tt and digits) becomes a link.
+        """
+        email = render_follow_up_email("The Matrix", imdb_id)
+
+        assert "<a " not in email.html
+        assert "imdb.com" not in email.text
+        assert "<script>" not in email.html
+
+    def test_line_breaks_cannot_reach_the_subject(self):
+        """
+        A title with a line break still makes a single-line subject.
+        """
+        email = render_follow_up_email("A\r\nBcc: x", "tt1")
+
+        assert "\n" not in email.subject
+        assert "\r" not in email.subject
+
+
 class TestSending:
     async def test_sends_rendered_email_with_idempotency_key(self, mailer, apis):
         """
@@ -108,6 +160,37 @@ class TestSending:
         assert sent["subject"] == "The plot of The Matrix (1999)"
         assert MATRIX.plot in sent["html"]
         assert MATRIX.plot in sent["text"]
+
+    async def test_follow_up_goes_out_with_its_own_key(self, mailer, apis):
+        """
+        The follow-up is one POST with its subject, bodies and key.
+        """
+        email_id = await mailer.send_follow_up(
+            "The Matrix", "tt0133093", RECIPIENT, idempotency_key="follow-up/01E"
+        )
+
+        assert email_id == "email-123"
+        (request,) = apis.resend_requests
+        assert request.headers["Idempotency-Key"] == "follow-up/01E"
+        sent = json.loads(request.content)
+        assert sent["from"] == "Meadow <plots@meadow.test>"
+        assert sent["to"] == [RECIPIENT]
+        assert sent["subject"] == "More about The Matrix?"
+        assert "tt0133093" in sent["html"]
+        assert "tt0133093" in sent["text"]
+
+    async def test_follow_up_failure_is_mapped_like_any_send(self, mailer, apis):
+        """
+        A rejected follow-up stops the run, as a rejected plot email does.
+        """
+        apis.resend_answers(
+            403, {"statusCode": 403, "name": "invalid_api_key", "message": "no"}
+        )
+
+        with pytest.raises(inngest.NonRetriableError, match="RESEND_API_KEY"):
+            await mailer.send_follow_up(
+                "The Matrix", "tt0133093", RECIPIENT, idempotency_key="k"
+            )
 
     async def test_settings_win_over_the_sdk_environment(self, mailer, apis):
         """

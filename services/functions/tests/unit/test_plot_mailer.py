@@ -10,38 +10,12 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from meadow_functions.app import create_app, create_inngest_client
+from meadow_functions.app import create_app
 from meadow_functions.cache import create_redis
-from meadow_functions.plot_mailer import create_functions
 from meadow_functions.suppression import suppress
 
 RECIPIENT = "jane.doe@example.com"
 FN_ID = "meadow-send-movie-plot"
-
-
-@pytest.fixture(autouse=True)
-def dev_mode(monkeypatch):
-    """
-    Dev Server mode: no signing key needed, as in Compose.
-    """
-    monkeypatch.setenv("INNGEST_DEV", "1")
-
-
-def make_client(settings, http, redis_client):
-    """
-    An HTTP client on a freshly built app.
-    """
-    app = create_app(settings, http=http, redis_client=redis_client)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://fn")
-
-
-@pytest.fixture
-async def client(settings, http, redis_client):
-    """
-    A client on the app wired to the test Redis and the fake APIs.
-    """
-    async with make_client(settings, http, redis_client) as client:
-        yield client
 
 
 def watched(movie_title="The Matrix", recipient=RECIPIENT, event_id="01EVENT"):
@@ -56,42 +30,20 @@ def watched(movie_title="The Matrix", recipient=RECIPIENT, event_id="01EVENT"):
     }
 
 
-async def run(client, event, *, fn_id=FN_ID, max_requests=10):
+@pytest.fixture
+def run_plot(run):
     """
-    Call the function until it finishes or fails; return the last response.
+    Runs send-movie-plot for an event.
     """
-    steps: dict[str, dict[str, object]] = {}
-    for _ in range(max_requests):
-        body = {
-            "ctx": {
-                "attempt": 0,
-                "disable_immediate_execution": False,
-                "run_id": "01RUN",
-                "stack": {"stack": list(steps)},
-            },
-            "event": event,
-            "events": [event],
-            "steps": steps,
-            "use_api": False,
-        }
-        response = await client.post(
-            "/api/inngest", params={"fnId": fn_id, "stepId": "step"}, json=body
-        )
-        if response.status_code != 206:
-            return response
-        for op in response.json():
-            if "error" in op:
-                return response
-            steps[op["id"]] = {"data": op.get("data")}
-    raise AssertionError(f"no result after {max_requests} requests")
+    return lambda event: run(event, fn_id=FN_ID)
 
 
 class TestOutcomes:
-    async def test_watched_movie_gets_its_plot_mailed(self, client, apis):
+    async def test_watched_movie_gets_its_plot_mailed(self, run_plot, apis):
         """
         The run fetches the plot, mails it and reports what was sent.
         """
-        response = await run(client, watched())
+        response = await run_plot(watched())
 
         assert response.status_code == 200
         assert response.json() == {
@@ -104,13 +56,15 @@ class TestOutcomes:
         (email,) = apis.resend_requests
         assert email.headers["Idempotency-Key"] == "movie-plot/01EVENT"
 
-    async def test_suppressed_recipient_gets_nothing(self, client, apis, redis_client):
+    async def test_suppressed_recipient_gets_nothing(
+        self, run_plot, apis, redis_client
+    ):
         """
         A suppressed address ends the run as skipped, without any email.
         """
         await suppress(redis_client, RECIPIENT.upper())
 
-        response = await run(client, watched())
+        response = await run_plot(watched())
 
         assert response.status_code == 200
         assert response.json() == {
@@ -119,39 +73,39 @@ class TestOutcomes:
         }
         assert apis.resend_requests == []
 
-    async def test_unknown_movie_fails_at_once_without_email(self, client, apis):
+    async def test_unknown_movie_fails_at_once_without_email(self, run_plot, apis):
         """
         A title OMDb does not know ends the run with no retries and no email.
         """
         apis.omdb_fails("Movie not found!")
 
-        response = await run(client, watched("Teh Matrix"))
+        response = await run_plot(watched("Teh Matrix"))
 
         assert response.status_code == 500
         assert response.headers["x-inngest-no-retry"] == "true"
         assert "Teh Matrix" in response.json()["message"]
         assert apis.resend_requests == []
 
-    async def test_omdb_limit_schedules_a_later_retry(self, client, apis):
+    async def test_omdb_limit_schedules_a_later_retry(self, run_plot, apis):
         """
         OMDb's daily limit asks Inngest to retry later instead of failing.
         """
         apis.omdb_fails("Request limit reached!", status=401)
 
-        response = await run(client, watched())
+        response = await run_plot(watched())
 
         assert response.status_code == 500
         assert "retry-after" in response.headers
         assert "x-inngest-no-retry" not in response.headers
 
-    async def test_invalid_event_data_fails_without_leaking_the_address(self, client):
+    async def test_invalid_event_data_fails_without_leaking_the_address(self, run_plot):
         """
         Event data missing the title is rejected for good, address kept out.
         """
         event = watched(movie_title="")
 
         with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-            response = await run(client, event)
+            response = await run_plot(event)
 
         assert response.status_code == 500
         assert response.headers["x-inngest-no-retry"] == "true"
@@ -162,17 +116,19 @@ class TestOutcomes:
         assert entry["run_id"] == "01RUN"
 
     async def test_redis_outage_still_sends_the_email(
-        self, make_settings, http, apis, closed_port
+        self, make_settings, http, apis, closed_port, runner_for
     ):
         """
         With Redis down the plot comes from OMDb and the email still goes out.
         """
         settings = make_settings(redis_url=f"redis://127.0.0.1:{closed_port}/0")
         redis_client = create_redis(settings)
+        app = create_app(settings, http=http, redis_client=redis_client)
+        transport = httpx.ASGITransport(app)
 
-        async with make_client(settings, http, redis_client) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://fn") as c:
             with capture_logs() as logs:
-                response = await run(client, watched())
+                response = await runner_for(c)(watched(), fn_id=FN_ID)
         await redis_client.aclose()
 
         assert response.json()["status"] == "sent"
@@ -181,23 +137,73 @@ class TestOutcomes:
         assert "suppression_unavailable" in events
 
 
+class TestAnnouncement:
+    async def test_sent_plot_is_announced_once_as_plot_emailed(
+        self, run_plot, run, event_api
+    ):
+        """
+        After the email, the announce_email step sends meadow_api/plot.emailed
+        with the film, the email id and the address lower-cased, under an id
+        derived from the watched event so a replay is deduplicated.
+        """
+        response = await run_plot(watched(recipient="Jane.Doe@Example.com"))
+
+        assert response.status_code == 200
+        (event,) = event_api.events
+        assert event["name"] == "meadow_api/plot.emailed"
+        assert event["id"] == "plot-emailed/01EVENT"
+        assert event["data"] == {
+            "recipient_email": RECIPIENT,
+            "movie_title": "The Matrix",
+            "imdb_id": "tt0133093",
+            "email_id": "email-123",
+        }
+        step_ids = [op["displayName"] for op in run.ops]
+        assert step_ids[-2:] == ["send_email", "announce_email"]
+
+    async def test_skipped_email_is_not_announced(
+        self, run_plot, redis_client, event_api
+    ):
+        """
+        A suppressed recipient gets no email, so no follow-up is set off.
+        """
+        await suppress(redis_client, RECIPIENT)
+
+        await run_plot(watched())
+
+        assert event_api.events == []
+
+    async def test_failed_email_is_not_announced(self, run_plot, apis, event_api):
+        """
+        An email Resend refused is not announced.
+        """
+        apis.resend_answers(
+            422, {"statusCode": 422, "name": "validation_error", "message": "bad"}
+        )
+
+        response = await run_plot(watched())
+
+        assert response.status_code == 500
+        assert event_api.events == []
+
+
 class TestLogging:
-    async def test_each_outcome_is_logged_once_despite_replays(self, client):
+    async def test_each_outcome_is_logged_once_despite_replays(self, run_plot):
         """
         Steps replay on every request, yet each log line appears once.
         """
         with capture_logs() as logs:
-            await run(client, watched())
+            await run_plot(watched())
 
         events = [e["event"] for e in logs]
         assert events == ["plot_cache_miss", "plot_fetched", "email_sent"]
 
-    async def test_lines_carry_run_event_and_step_ids(self, client):
+    async def test_lines_carry_run_event_and_step_ids(self, run_plot):
         """
         Every line inside the run is bound to run_id, event_id and step_id.
         """
         with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-            await run(client, watched())
+            await run_plot(watched())
 
         assert logs
         for entry in logs:
@@ -207,12 +213,12 @@ class TestLogging:
         assert steps["plot_fetched"] == "fetch_plot"
         assert steps["email_sent"] == "send_email"
 
-    async def test_full_address_never_reaches_the_logs(self, client, apis):
+    async def test_full_address_never_reaches_the_logs(self, run_plot, apis):
         """
         Across a whole run, the recipient appears only masked.
         """
         with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-            await run(client, watched())
+            await run_plot(watched())
 
         assert RECIPIENT not in str(logs)
         assert "j***@example.com" in str(logs)
@@ -236,14 +242,14 @@ def failed(error_name, message):
 
 
 class TestFailureHandler:
-    async def test_run_that_failed_for_good_is_logged_as_an_error(self, client):
+    async def test_run_that_failed_for_good_is_logged_as_an_error(self, run):
         """
         A run that gave up logs run_failed with its run, event and cause.
         """
         event = failed("OmdbKeyInvalidError", "OMDb rejected the API key")
 
         with capture_logs() as logs:
-            response = await run(client, event, fn_id=f"{FN_ID}-failure")
+            response = await run(event, fn_id=f"{FN_ID}-failure")
 
         assert response.status_code == 200
         (entry,) = logs
@@ -252,36 +258,29 @@ class TestFailureHandler:
         assert entry["run_id"] == "01FAILEDRUN"
         assert entry["event_id"] == "01EVENT"
         assert entry["error_name"] == "OmdbKeyInvalidError"
+        assert entry["function_id"] == FN_ID
         assert entry["recipient"] == "j***@example.com"
 
-    async def test_unknown_movie_is_not_logged_again(self, client):
+    async def test_unknown_movie_is_not_logged_again(self, run):
         """
         A title OMDb does not know was logged as plot_not_found already.
         """
         event = failed("MovieNotFoundError", "OMDb has no plot for 'Teh Matrix'")
 
         with capture_logs() as logs:
-            response = await run(client, event, fn_id=f"{FN_ID}-failure")
+            response = await run(event, fn_id=f"{FN_ID}-failure")
 
         assert response.status_code == 200
         assert logs == []
 
 
 class TestRegistration:
-    def test_emails_are_throttled_per_recipient_not_dropped(self, make_settings, http):
+    def test_emails_are_throttled_per_recipient_not_dropped(self, function_config):
         """
         The function queues runs past 1 per period per recipient (throttle,
         without burst), and registers no rate limit, which would drop them.
         """
-        settings = make_settings(email_throttle_period=120)
-        functions = create_functions(
-            settings,
-            client=create_inngest_client(),
-            redis_client=create_redis(settings),
-            http=http,
-        )
-
-        config = functions[0].get_config("http://fn/api/inngest").main.to_dict()
+        config = function_config(FN_ID, email_throttle_period=120)
 
         assert config["throttle"] == {
             "key": "event.data.recipient_email",

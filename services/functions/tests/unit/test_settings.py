@@ -35,6 +35,8 @@ class TestSettings:
         assert settings.plot_cache_ttl == 7 * 24 * 3600
         assert settings.not_found_cache_ttl == 3600
         assert settings.email_throttle_period == 60
+        assert settings.follow_up_delay == 3 * 24 * 3600
+        assert settings.follow_up_wait == timedelta(days=3)
         assert settings.log_level == "INFO"
 
     @pytest.mark.parametrize("missing", ["OMDB_API_KEY", "RESEND_API_KEY"])
@@ -73,6 +75,7 @@ class TestSettings:
         env.setenv("RESEND_API_URL", "http://sandbox:8025/resend/")
         env.setenv("OMDB_API_URL", "http://sandbox:8025/omdb/")
         env.setenv("EMAIL_THROTTLE_PERIOD", "120")
+        env.setenv("FOLLOW_UP_DELAY", "30")
         env.setenv("LOG_LEVEL", "debug")
 
         settings = Settings()
@@ -80,12 +83,15 @@ class TestSettings:
         assert settings.resend_api_url == "http://sandbox:8025/resend"
         assert settings.omdb_api_url == "http://sandbox:8025/omdb/"
         assert settings.email_throttle_period == 120
+        assert settings.follow_up_wait == timedelta(seconds=30)
         assert settings.log_level == "DEBUG"
 
     @pytest.mark.parametrize(
         ("name", "value"),
         [
             ("EMAIL_THROTTLE_PERIOD", "0"),
+            ("FOLLOW_UP_DELAY", "0"),
+            ("FOLLOW_UP_DELAY", "2.5"),
             ("PLOT_CACHE_TTL", "-1"),
             ("NOT_FOUND_CACHE_TTL", "0"),
             ("OMDB_TIMEOUT_SECONDS", "0"),

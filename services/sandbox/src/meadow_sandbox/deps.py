@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+import httpx
 from fastapi import Depends, Request
 
 from meadow_sandbox.settings import Settings
@@ -24,5 +25,14 @@ def get_state(request: Request) -> SandboxState:
     return state
 
 
+def get_http(request: Request) -> httpx.AsyncClient:
+    """
+    Return the app's HTTP client, for the webhooks the sandbox sends.
+    """
+    http: httpx.AsyncClient = request.app.state.http
+    return http
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StateDep = Annotated[SandboxState, Depends(get_state)]
+HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]

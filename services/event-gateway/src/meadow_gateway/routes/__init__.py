@@ -1,5 +1,5 @@
-"""The gateway's HTTP routes: /v1 event intake and the operations probes."""
+"""The gateway's HTTP routes: /v1 events, status, suppressions, webhooks; probes."""
 
-from . import events, ops
+from . import events, ops, status, suppressions, webhooks
 
-__all__ = ["events", "ops"]
+__all__ = ["events", "ops", "status", "suppressions", "webhooks"]

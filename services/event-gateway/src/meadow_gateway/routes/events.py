@@ -1,17 +1,30 @@
 """/v1 routes: HTTP requests in, Inngest events out."""
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from urllib.parse import quote
 
 import pydantic
+import redis.asyncio as redis
 import structlog
 from fastapi import APIRouter, Depends, Request
+from redis.exceptions import RedisError
 
-from ..auth import require_api_key
-from ..deps import EventSenderDep, IdempotencyKey, SettingsDep, require_json
+from ..auth import ClientApiKey, require_api_key
+from ..deps import (
+    EventSenderDep,
+    IdempotencyDep,
+    IdempotencyKey,
+    RedisDep,
+    SettingsDep,
+    require_json,
+)
 from ..errors import ApiError, Problem, error_responses, validation_failed
+from ..idempotency import Idempotency, KeyInUse, Outcome, scoped_event_id
 from ..logs import mask_email
 from ..models import EventAccepted, MovieWatched
-from ..sender import EventNotAccepted, EventSender
+from ..redis_store import record_accepted
+from ..sender import EventNotAccepted, EventSender, JsonData
 from ..settings import Settings
 
 MOVIE_WATCHED = "meadow_api/movie.watched"
@@ -53,12 +66,14 @@ def parse_movie_watched(body: bytes) -> MovieWatched:
     response_description="Inngest holds the event.",
     summary="Record that a movie was watched",
     description=(
-        "Sends the `meadow_api/movie.watched` event to Inngest. A 202 means "
-        "Inngest holds the event; a 503 means it does NOT and the client should "
-        "retry, ideally with the same Idempotency-Key."
+        "Sends the `meadow_api/movie.watched` event to Inngest, with "
+        "`recipient_email` lower-cased. A 202 means Inngest holds the event; a 503 "
+        "means it does NOT and the client should retry, ideally with the same "
+        "Idempotency-Key. A request repeating a key answers the first one's "
+        "event_id (for 24 h) without sending again."
     ),
     dependencies=[Depends(require_json)],
-    responses=error_responses(400, 401, 413, 415, 422, 503),
+    responses=error_responses(400, 401, 409, 413, 415, 422, 503),
     # The body is read by hand so auth and Content-Type are checked before any
     # parsing; this documents the schema FastAPI would otherwise infer.
     openapi_extra={
@@ -73,8 +88,11 @@ def parse_movie_watched(body: bytes) -> MovieWatched:
 async def movie_watched(
     request: Request,
     idempotency_key: IdempotencyKey,
+    api_key: ClientApiKey,
     sender: EventSenderDep,
     settings: SettingsDep,
+    idempotency: IdempotencyDep,
+    redis_client: RedisDep,
 ) -> EventAccepted:
     """
     Turn a movie-watched request into a `meadow_api/movie.watched` event.
@@ -88,25 +106,65 @@ async def movie_watched(
         )
         raise
 
-    event_id = await _send(sender, settings, payload, idempotency_key)
+    data = payload.model_dump(mode="json")
+    if idempotency_key is None:
+        event_id = await _send(sender, settings, data, None)
+    else:
+        scoped_id = scoped_event_id(idempotency_key, api_key)
+        send = partial(_send, sender, settings, data, scoped_id)
+        outcome = await _send_once(idempotency, settings, scoped_id, send)
+        event_id = outcome.event_id
+        if outcome.replayed:
+            log.info("event_replayed", event_name=MOVIE_WATCHED, event_id=event_id)
+            return _accepted(event_id)
 
+    await _record(redis_client, event_id)
+    log.info(
+        "event_accepted",
+        event_name=MOVIE_WATCHED,
+        event_id=event_id,
+        recipient_email=mask_email(payload.recipient_email),
+    )
+    return _accepted(event_id)
+
+
+def _accepted(event_id: str) -> EventAccepted:
     return EventAccepted(
         event_id=event_id, status_url=f"/v1/events/{quote(event_id, safe='')}"
     )
 
 
+async def _send_once(
+    idempotency: Idempotency,
+    settings: Settings,
+    scoped_id: str,
+    send: Callable[[], Awaitable[str]],
+) -> Outcome:
+    try:
+        return await idempotency.send_once(scoped_id, send)
+    except KeyInUse:
+        log.info("event_rejected", event_name=MOVIE_WATCHED, reason="key_in_use")
+        retry_after = settings.retry_after_seconds
+        raise ApiError(
+            409,
+            "idempotency_key_in_use",
+            "Another request with this Idempotency-Key is still being sent. Retry "
+            f"in {retry_after} seconds with the same key to get its event id.",
+            problems=[
+                Problem(field="Idempotency-Key", problem="is in use by another request")
+            ],
+            headers={"Retry-After": str(retry_after)},
+        ) from None
+
+
 async def _send(
     sender: EventSender,
     settings: Settings,
-    payload: MovieWatched,
-    idempotency_key: str | None,
+    data: JsonData,
+    event_id: str | None,
 ) -> str:
     try:
-        event_id = await sender.send(
-            event_name=MOVIE_WATCHED,
-            data=payload.model_dump(mode="json"),
-            event_id=idempotency_key,
-        )
+        return await sender.send(event_name=MOVIE_WATCHED, data=data, event_id=event_id)
     except EventNotAccepted as exc:
         log.warning(
             "event_rejected",
@@ -123,10 +181,15 @@ async def _send(
             headers={"Retry-After": str(retry_after)},
         ) from exc
 
-    log.info(
-        "event_accepted",
-        event_name=MOVIE_WATCHED,
-        event_id=event_id,
-        recipient_email=mask_email(payload.recipient_email),
-    )
-    return event_id
+
+async def _record(redis_client: redis.Redis, event_id: str) -> None:
+    # The event is accepted either way; without the record the status route
+    # answers 404 for it, which beats refusing an event Inngest already holds.
+    try:
+        await record_accepted(redis_client, event_id)
+    except RedisError as exc:
+        log.warning(
+            "event_record_failed",
+            event_id=event_id,
+            error=f"{type(exc).__name__}: {exc}",
+        )
