@@ -59,16 +59,7 @@ def stack_clients(compose: DockerCompose) -> Iterator[Stack]:
     """
     Clients for a running stack, once Inngest has synced the function app.
     """
-
-    def url(service: str, port: int) -> str:
-        return f"http://127.0.0.1:{compose.get_service_port(service, port)}"
-
-    running = Stack(
-        compose=compose,
-        gateway_url=url("event-gateway", 8080),
-        sandbox_url=url("sandbox", 8025),
-        inngest_url=url("inngest", 8288),
-    )
+    running = Stack.of(compose)
     try:
         running.wait_for_function_sync(FUNCTION_SLUG)
         yield running

@@ -87,6 +87,28 @@ class Stack:
     def __post_init__(self) -> None:
         self.http = httpx.Client(timeout=10)
 
+    @classmethod
+    def of(cls, compose: DockerCompose) -> Stack:
+        """
+        Clients for a running Compose stack, at the ports Docker published.
+        """
+        stack = cls(compose=compose, gateway_url="", sandbox_url="", inngest_url="")
+        stack.find_ports()
+        return stack
+
+    def find_ports(self) -> None:
+        """
+        Read the published ports again: a restarted container gets new ones.
+        """
+
+        def url(service: str, port: int) -> str:
+            published = self.compose.get_service_port(service, port)
+            return f"http://127.0.0.1:{published}"
+
+        self.gateway_url = url("event-gateway", 8080)
+        self.sandbox_url = url("sandbox", 8025)
+        self.inngest_url = url("inngest", 8288)
+
     def post_movie_watched(
         self, movie_title: str, recipient_email: str, **headers: str
     ) -> httpx.Response:

@@ -108,6 +108,7 @@ class TestProductionStack:
 
         run_compose(prod.compose, "restart", "inngest")
         run_compose(prod.compose, "up", "--wait", "inngest")
+        prod.find_ports()
 
         wait_for(
             lambda: len(prod.emails_to(recipient)) == 2,
