@@ -23,7 +23,8 @@ TEST_SETTINGS = {
     "GATEWAY_PORT": "0",
     "SANDBOX_PORT": "0",
     "INNGEST_PORT": "0",
-    "INNGEST_RETRY_INTERVAL": "1",
+    # Long enough that Inngest's 4 retries outlast a restart of the function service.
+    "INNGEST_RETRY_INTERVAL": "5",
     "EMAIL_THROTTLE_PERIOD": "5",
     "OMDB_LIMIT_RETRY_AFTER": "8",
     "FOLLOW_UP_DELAY": "6",
@@ -196,8 +197,26 @@ class Stack:
         """
         Make the sandbox fail the next `count` requests to OMDb or Resend.
         """
+        if target == "resend":
+            self.wait_for_resend_quiet()
         body = {"target": target, "fault": fault, "count": count, **extra}
         self.http.post(f"{self.sandbox_url}/api/faults", json=body).raise_for_status()
+
+    def wait_for_resend_quiet(self) -> None:
+        """
+        Wait until earlier tests' follow-up emails, due FOLLOW_UP_DELAY after their
+        plot emails, have gone out, so a Resend fault meets the test's own request.
+        """
+        quiet = float(TEST_SETTINGS["FOLLOW_UP_DELAY"]) + 1
+
+        def settled() -> bool:
+            requests = self.resend_requests()
+            if not requests:
+                return True
+            last = max(received_at(r) for r in requests)
+            return (datetime.now(last.tzinfo) - last).total_seconds() > quiet
+
+        wait_for(settled, timeout=60, what="Resend requests to stop", interval=1)
 
     def redis(self, *command: str) -> str:
         """

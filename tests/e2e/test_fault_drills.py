@@ -27,7 +27,7 @@ def test_functions_crash_mid_flight_loses_and_repeats_nothing(stack: Stack) -> N
     """
     recipients = [unique_recipient() for _ in range(8)]
     for recipient in recipients:
-        stack.accept("Casablanca", recipient)
+        stack.accept("Heat", recipient)
 
     compose(stack, "kill", "functions")
     compose(stack, "up", "--wait", "functions")
