@@ -5,11 +5,12 @@ VENV := .venv/bin
 .PHONY: format lint test unit e2e images up down
 
 format:
-	$(VENV)/ruff format $(SERVICES) tests
-	$(VENV)/ruff check --fix $(SERVICES) tests
+	$(VENV)/ruff format $(SERVICES) tests scripts
+	$(VENV)/ruff check --fix $(SERVICES) tests scripts
 
 lint:
-	$(VENV)/ruff format --check $(SERVICES) tests
+	$(VENV)/ruff format --check $(SERVICES) tests scripts
+	$(VENV)/ruff check tests scripts
 	for s in $(SERVICES); do (cd $$s && ../../$(VENV)/ruff check . && \
 		../../$(VENV)/mypy --strict src) || exit 1; done
 

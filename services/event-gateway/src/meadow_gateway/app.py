@@ -19,6 +19,7 @@ import structlog
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
+from .batching import BatchingEventSender
 from .deps import Resources
 from .errors import install_error_handlers
 from .idempotency import Idempotency
@@ -78,10 +79,14 @@ async def _lifespan(
     redis_client = create_redis(settings)
     signing_key = settings.inngest_signing_key
 
+    event_sender = BatchingEventSender(
+        InngestEventSender(client).send_batch,
+        max_in_flight=settings.event_sends_in_flight,
+    )
     timeout = settings.readiness_timeout_seconds
     async with httpx.AsyncClient(timeout=timeout, transport=http_transport) as http:
         app.state.resources = Resources(
-            event_sender=InngestEventSender(client),
+            event_sender=event_sender,
             http_client=http,
             inngest_health_url=urllib.parse.urljoin(client.event_api_origin, "/health"),
             redis=redis_client,
@@ -98,6 +103,7 @@ async def _lifespan(
         try:
             yield
         finally:
+            await event_sender.aclose()
             await redis_client.aclose()
             await close_inngest_client(client)
 

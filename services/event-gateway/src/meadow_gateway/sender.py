@@ -38,33 +38,33 @@ class EventSender(Protocol):
 
 class InngestEventSender:
     """
-    EventSender backed by the inngest SDK client.
+    Hands lists of events to Inngest through the inngest SDK client.
 
     `Inngest.send` retries network errors and 5xx answers itself (five attempts),
     then raises SendEventsError, or a JSON or pydantic error when the last answer
     is not the shape it expects; 4xx answers raise SendEventsError at once. Each
-    means the event was not confirmed, so all become EventNotAccepted.
+    means the events were not confirmed, so all become EventNotAccepted.
     """
 
     def __init__(self, client: inngest.Inngest) -> None:
         self._client = client
 
-    async def send(
-        self, *, event_name: str, data: JsonData, event_id: str | None
-    ) -> str:
+    async def send_batch(self, events: list[inngest.Event]) -> list[str]:
         """
-        Send one event; raise EventNotAccepted if Inngest did not take it.
+        Send events in one request; return their ids, in order.
+
+        Raises EventNotAccepted unless Inngest confirmed every one of them.
         """
-        event = inngest.Event(name=event_name, data=data, id=event_id or "")
         try:
-            ids = await self._client.send(event)
+            ids = await self._client.send(events)
         except Exception as exc:
             detail = self._redact(f"{type(exc).__name__}: {exc}")
             raise EventNotAccepted("send_failed", detail) from exc
 
-        if not ids:
-            raise EventNotAccepted("no_event_id", "Inngest answered without an id")
-        return ids[0]
+        if len(ids) != len(events):
+            detail = f"Inngest answered {len(ids)} event ids for {len(events)} events"
+            raise EventNotAccepted("no_event_id", detail)
+        return ids
 
     def _redact(self, detail: str) -> str:
         key = self._client.event_key

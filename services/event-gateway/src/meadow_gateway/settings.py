@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         description="Sent as the bearer key on Inngest REST API calls (Cloud).",
     )
     inngest_request_timeout_seconds: float = Field(default=5.0, gt=0)
+    event_sends_in_flight: int = Field(
+        default=4,
+        ge=1,
+        description="Event requests to Inngest at once; events arriving meanwhile "
+        "wait and leave together in the next.",
+    )
 
     gateway_api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
         default=(),

@@ -5,8 +5,10 @@ The SDK builds its own httpx clients and takes no transport, so Inngest is
 stood in for by a small HTTP server on a loopback port (or by a closed port).
 """
 
+import asyncio
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,12 +23,19 @@ VALID = {"movie_title": " Alien ", "recipient_email": "jane@example.com"}
 class FakeInngestServer(ThreadingHTTPServer):
     """
     Answers every POST with `answer` and records (path, JSON body) in `received`.
+
+    With `answer = None` it answers as Inngest does, an id for each event
+    (`ID-<recipient_email>`), after `delay_seconds`.
     """
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _EventApiHandler)
         self.received: list[tuple[str, Any]] = []
-        self.answer: tuple[int, object] = (200, {"ids": ["01JSDKID"], "status": 200})
+        self.answer: tuple[int, object] | None = (
+            200,
+            {"ids": ["01JSDKID"], "status": 200},
+        )
+        self.delay_seconds = 0.0
 
     @property
     def url(self) -> str:
@@ -41,8 +50,14 @@ class _EventApiHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
-        self.server.received.append((self.path, json.loads(self.rfile.read(length))))
-        status, answer = self.server.answer
+        events = json.loads(self.rfile.read(length))
+        self.server.received.append((self.path, events))
+        time.sleep(self.server.delay_seconds)
+        if self.server.answer is None:
+            ids = [f"ID-{event['data']['recipient_email']}" for event in events]
+            status, answer = 200, {"ids": ids, "status": 200}
+        else:
+            status, answer = self.server.answer
         payload = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -157,3 +172,32 @@ class TestRealClient:
         rejected = [e for e in logs if e["event"] == "event_rejected"]
         assert [e["reason"] for e in rejected] == ["send_failed"]
         assert "never received response" in rejected[0]["detail"]
+
+    async def test_concurrent_requests_share_sends_and_get_their_own_ids(
+        self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer
+    ) -> None:
+        """
+        Requests arriving while a send is in flight leave together in one
+        request to Inngest, and each answers the id of its own event.
+        """
+        fake_inngest.answer = None
+        fake_inngest.delay_seconds = 0.2
+        client = await make_client(
+            real_sender=True, inngest_base_url=fake_inngest.url, event_sends_in_flight=1
+        )
+        recipients = [f"viewer{n}@example.com" for n in range(12)]
+
+        responses = await asyncio.gather(
+            *(
+                client.post(URL, json={"movie_title": "Alien", "recipient_email": r})
+                for r in recipients
+            )
+        )
+
+        assert [r.json()["event_id"] for r in responses] == [
+            f"ID-{r}" for r in recipients
+        ]
+        batches = [events for _, events in fake_inngest.received]
+        sent = sorted(e["data"]["recipient_email"] for batch in batches for e in batch)
+        assert sent == sorted(recipients)
+        assert len(batches) < len(recipients)

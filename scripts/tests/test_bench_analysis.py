@@ -1,0 +1,162 @@
+"""
+scripts/bench's arithmetic and verdicts, on results built by hand.
+
+The measurements themselves run against a real stack in
+tests/e2e/test_bench.py; these pin down what is computed from them.
+"""
+
+import io
+import math
+from typing import Any
+
+import pytest
+from benchlib.analysis import analyse, percentile, summary
+from benchlib.report import print_report
+from benchlib.throughput import alternating
+
+
+def test_percentile_interpolates_between_ranks() -> None:
+    ordered = [10.0, 20.0, 30.0, 40.0, 50.0]
+
+    assert percentile(ordered, 0.5) == 30.0
+    assert percentile(ordered, 0.0) == 10.0
+    assert percentile(ordered, 1.0) == 50.0
+    assert percentile(ordered, 0.9) == pytest.approx(46.0)
+    assert math.isnan(percentile([], 0.5))
+
+
+def test_summary_sorts_and_rounds() -> None:
+    stats = summary([3.0, 1.0, 2.0, 100.04])
+
+    assert stats == {"count": 4, "p50": 2.5, "p95": 85.5, "p99": 97.1, "max": 100.0}
+
+
+def test_alternating_lets_each_side_open_every_other_pair() -> None:
+    assert alternating(3, "g", "d") == ["g", "d", "d", "g", "g", "d"]
+
+
+def _round(side: str, requests: int, seconds: float, accepted: int) -> dict[str, Any]:
+    return {
+        "side": side,
+        "requests": requests,
+        "accepted": accepted,
+        "elapsed_seconds": seconds,
+        "requests_per_second": requests / seconds,
+        "latencies_ms": [5.0] * requests,
+        "cpu_seconds": {"event-gateway": 0.1, "machine": seconds * 2},
+    }
+
+
+def _result(**sections: dict[str, Any]) -> dict[str, Any]:
+    return {"sections": sections}
+
+
+def test_ratio_is_total_requests_over_total_time_of_each_side() -> None:
+    """
+    Rounds of 100 requests: gateway 1 s and 3 s (50/s overall, not the mean of
+    100 and 33.3), direct 1 s and 1 s (100/s): ratio 0.5.
+    """
+    section = {
+        "order": ["gateway", "direct", "direct", "gateway"],
+        "functions": "unsynced",
+        "rounds": [
+            _round("gateway", 100, 1.0, 100),
+            _round("direct", 100, 1.0, 100),
+            _round("direct", 100, 1.0, 100),
+            _round("gateway", 100, 3.0, 98),
+        ],
+    }
+    result = _result(gateway_vs_direct=section)
+
+    analyse(result)
+
+    assert section["ratio"] == 0.5
+    gateway = section["totals"]["gateway"]
+    assert gateway["requests_per_second"] == 50.0
+    assert gateway["not_accepted"] == 2
+    assert gateway["cores_busy"] == 2.0
+    assert gateway["cpu_ms_per_request"]["event-gateway"] == 1.0
+    assert result["problems"] == []
+
+
+def _end_to_end(events: int, arrived: int) -> dict[str, Any]:
+    return {
+        "events": events,
+        "rate_per_second": 5.0,
+        "accepted": events,
+        "statuses": {"202": events},
+        "arrived": arrived,
+        "lost": events - arrived,
+        "latencies_ms": [500.0] * arrived,
+        "gateway_latencies_ms": [20.0] * events,
+    }
+
+
+def test_a_lost_event_is_a_problem() -> None:
+    result = _result(end_to_end=_end_to_end(10, 9))
+
+    analyse(result)
+
+    assert result["problems"] == ["1 end-to-end events lost"]
+
+
+def test_a_timed_out_wait_and_an_abort_are_problems() -> None:
+    cache = {"drain": {"complete": False}}
+    result = _result(cache=cache) | {"aborted": "2. end to end: gone"}
+
+    analyse(result)
+
+    assert result["problems"] == [
+        "2. end to end: gone",
+        "cache: waiting for its emails timed out",
+    ]
+
+
+def _report(section: dict[str, Any]) -> str:
+    result = {
+        "run_id": "r1",
+        "started_at": "2026-12-03 12:00 UTC",
+        "machine": {
+            "nproc": 2,
+            "cpu_model": "test",
+            "memory_gib": 24,
+            "kernel": "6",
+            "load_average": [0.1, 0.1, 0.1],
+        },
+        "versions": {
+            "gateway_packages": {},
+            "python_bench": "3.11",
+            "httpx_bench": "0.28",
+        },
+        "urls": {"gateway": "g", "inngest": "i", "sandbox": "s"},
+        "options": {"concurrency": 16, "rounds": 1, "requests": 100},
+        "sections": {"gateway_vs_direct": section, "end_to_end": _end_to_end(4, 4)},
+        "total_seconds": 10,
+        "files": {"json": "r.json", "chart": "r.png"},
+    }
+    analyse(result)
+    out = io.StringIO()
+    print_report(result, out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("gateway_seconds", "verdict"), [(1.2, "0.83 (meets"), (2.0, "0.50 (is BELOW")]
+)
+def test_report_states_the_ratio_against_the_target(
+    gateway_seconds: float, verdict: str
+) -> None:
+    section = {
+        "order": ["gateway", "direct"],
+        "functions": "unsynced",
+        "rounds": [
+            _round("gateway", 100, gateway_seconds, 100),
+            _round("direct", 100, 1.0, 100),
+        ],
+    }
+
+    report = _report(section)
+
+    assert f"ratio gateway/direct requests/s: {verdict} the 0.8 target" in report
+    assert "arrived 4 of 4: NONE LOST" in report
+    assert "problems: none" in report

@@ -1,0 +1,122 @@
+"""
+Sending the events of concurrent requests to Inngest together.
+
+Inngest's event API spends far more CPU on a request than on an event in it:
+about 2.5 ms for a request of one event against under 1 ms an event in a
+request of 16, measured on the 2-core machine scripts/bench runs on. So while
+a send is under way the gateway queues new events, and the next send takes
+all of them. Nothing waits for a batch to fill: at low load every event leaves
+on its own at once, and a batch only forms while earlier sends are in flight.
+"""
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+import inngest
+
+from .sender import EventNotAccepted, JsonData
+
+SendBatch = Callable[[list[inngest.Event]], Awaitable[list[str]]]
+# An event waiting to leave, and the future its request awaits.
+Pending = tuple[inngest.Event, asyncio.Future[str]]
+
+# Inngest Cloud refuses event requests over 256 KB (its free plan's limit); a
+# movie-watched event is at most about 2 KB, so 50 stay well under it.
+MAX_BATCH = 50
+
+
+class BatchingEventSender:
+    """
+    EventSender that groups events into `send_batch` calls, in arrival order.
+
+    At most `max_in_flight` calls run at once, each with up to `max_batch`
+    events. If a call fails, every request whose event was in it gets the
+    same EventNotAccepted, so none of them reports an event as accepted.
+    """
+
+    def __init__(
+        self,
+        send_batch: SendBatch,
+        *,
+        max_batch: int = MAX_BATCH,
+        max_in_flight: int = 4,
+    ) -> None:
+        if max_batch < 1 or max_in_flight < 1:
+            msg = "max_batch and max_in_flight must be at least 1"
+            raise ValueError(msg)
+        self._send_batch = send_batch
+        self._max_batch = max_batch
+        self._max_in_flight = max_in_flight
+        self._queue: deque[Pending] = deque()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    async def send(
+        self, *, event_name: str, data: JsonData, event_id: str | None
+    ) -> str:
+        """
+        Queue one event and wait for its batch; return the id Inngest gave it.
+        """
+        if self._closed:
+            raise EventNotAccepted("shutting_down", "the gateway is shutting down")
+        event = inngest.Event(name=event_name, data=data, id=event_id or "")
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._queue.append((event, future))
+        self._start_sends()
+        # A cancelled request cancels its future, and a cancelled event that
+        # has not left yet is dropped: its client was never told it was taken.
+        return await future
+
+    async def aclose(self) -> None:
+        """
+        Refuse new events, and return once every queued event has been sent.
+        """
+        self._closed = True
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    def _start_sends(self) -> None:
+        while self._queue and len(self._in_flight) < self._max_in_flight:
+            batch = self._take_batch()
+            if not batch:
+                return
+            task = asyncio.create_task(self._send(batch))
+            self._in_flight.add(task)
+            task.add_done_callback(self._sent)
+
+    def _take_batch(self) -> list[Pending]:
+        batch: list[Pending] = []
+        while self._queue and len(batch) < self._max_batch:
+            event, future = self._queue.popleft()
+            if not future.done():
+                batch.append((event, future))
+        return batch
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._start_sends()
+
+    async def _send(self, batch: list[Pending]) -> None:
+        try:
+            ids = await self._send_batch([event for event, _ in batch])
+        except EventNotAccepted as exc:
+            _settle(batch, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - every request must get an answer
+            _settle(batch, EventNotAccepted("send_failed", f"{type(exc).__name__}"))
+            return
+        if len(ids) != len(batch):
+            detail = f"Inngest answered {len(ids)} ids for {len(batch)} events"
+            _settle(batch, EventNotAccepted("no_event_id", detail))
+            return
+        for (_, future), event_id in zip(batch, ids, strict=True):
+            if not future.done():
+                future.set_result(event_id)
+
+
+def _settle(batch: list[Pending], error: EventNotAccepted) -> None:
+    for _, future in batch:
+        if not future.done():
+            # One instance each: a shared one would gather every request's traceback.
+            future.set_exception(EventNotAccepted(error.reason, error.detail))
