@@ -240,8 +240,13 @@ class Stack:
         response.raise_for_status()
         body = response.json()
         errors = body.get("errors") or []
-        # The event API answers before the event is stored; until then it is unknown.
-        if any("no rows" in e.get("message", "") for e in errors):
+        # The event API answers before the event is stored, and a run can end
+        # before its trace is written; until then both are unknown, not errors.
+        if any(
+            transient in e.get("message", "")
+            for e in errors
+            for transient in ("no rows", "no function run span found")
+        ):
             return {}
         assert not errors, errors
         data: dict[str, Any] = body["data"]
@@ -278,7 +283,12 @@ class Stack:
             own = span["name"].startswith("Attempt ") and span["status"] == "FAILED"
             return int(own) + sum(count(c) for c in span.get("childrenSpans") or [])
 
-        return count(self.graphql(RUN_TRACE, runId=run_id)["run"]["trace"])
+        def trace() -> dict[str, Any] | None:
+            run = self.graphql(RUN_TRACE, runId=run_id).get("run") or {}
+            found: dict[str, Any] | None = run.get("trace")
+            return found
+
+        return count(wait_for(trace, timeout=15, what=f"the trace of run {run_id}"))
 
     def wait_for_function_sync(self, slug: str, timeout: float = 60) -> None:
         """
