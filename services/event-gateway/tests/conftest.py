@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import inngest
 import pytest
 import redis.asyncio as redis
 
 from meadow_gateway.app import create_app
-from meadow_gateway.deps import get_event_sender
-from meadow_gateway.sender import JsonData
 from meadow_gateway.settings import Settings
 
 
@@ -68,7 +67,7 @@ async def redis_client(redis_url: str) -> AsyncIterator[redis.Redis]:
 @dataclass(frozen=True)
 class SentEvent:
     """
-    One event as the route handed it to the sender.
+    One event as the gateway handed it to Inngest.
     """
 
     event_name: str
@@ -79,9 +78,10 @@ class SentEvent:
 @dataclass
 class FakeSender:
     """
-    Records every event it is handed; fails with `failure` when one is set.
+    Stands in for the inngest SDK's send: records every event it is handed,
+    and fails with `failure` when one is set.
 
-    Like Inngest, it can answer a new id for every send (`unique_ids`), and
+    Like Inngest, it can answer a new id for every event (`unique_ids`), and
     `gate`, when set, holds each send until the test opens it.
     """
 
@@ -91,20 +91,20 @@ class FakeSender:
     gate: asyncio.Event | None = None
     calls: list[SentEvent] = field(default_factory=list)
 
-    async def send(
-        self, *, event_name: str, data: JsonData, event_id: str | None
-    ) -> str:
+    async def send_batch(self, events: list[inngest.Event]) -> list[str]:
         """
-        Record the event, then fail or return the configured id.
+        Record the events, then fail or return an id for each.
         """
-        self.calls.append(SentEvent(event_name, dict(data), event_id))
+        ids = []
+        for event in events:
+            self.calls.append(SentEvent(event.name, dict(event.data), event.id or None))
+            unique = f"{self.event_id}{len(self.calls)}"
+            ids.append(unique if self.unique_ids else self.event_id)
         if self.gate is not None:
             await self.gate.wait()
         if self.failure is not None:
             raise self.failure
-        if self.unique_ids:
-            return f"{self.event_id}{len(self.calls)}"
-        return self.event_id
+        return ids
 
 
 class FakeInngestApi:
@@ -198,8 +198,8 @@ async def make_client(
 
     The app is served through httpx.ASGITransport: Starlette's TestClient warns
     that its httpx support is deprecated, and warnings are errors here. The fake
-    sender replaces the real one unless `real_sender=True`; Redis is the
-    session's, emptied for each test.
+    sender stands in for the inngest SDK's send unless `real_sender=True`;
+    Redis is the session's, emptied for each test.
     """
     async with AsyncExitStack() as stack:
 
@@ -210,9 +210,11 @@ async def make_client(
             **overrides: Any,
         ) -> httpx.AsyncClient:
             settings = settings_factory(**overrides)
-            app = create_app(settings, http_transport=http_transport)
-            if not real_sender:
-                app.dependency_overrides[get_event_sender] = lambda: sender
+            app = create_app(
+                settings,
+                http_transport=http_transport,
+                send_batch=None if real_sender else sender.send_batch,
+            )
             await stack.enter_async_context(app.router.lifespan_context(app))
             transport = httpx.ASGITransport(app=app)
             return await stack.enter_async_context(

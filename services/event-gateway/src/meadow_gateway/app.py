@@ -19,7 +19,7 @@ import structlog
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from .batching import BatchingEventSender
+from .batching import BatchingEventSender, SendBatch
 from .deps import Resources
 from .errors import install_error_handlers
 from .idempotency import Idempotency
@@ -35,20 +35,26 @@ log = structlog.get_logger(__name__)
 
 
 def create_app(
-    settings: Settings, *, http_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    send_batch: SendBatch | None = None,
 ) -> FastAPI:
     """
     Build the gateway app for the given settings.
 
     http_transport, when given, carries the gateway's own HTTP calls (the
     readiness probe, Inngest's REST API), so tests can answer them with
-    httpx.MockTransport.
+    httpx.MockTransport. send_batch, when given, takes the place of the inngest
+    SDK's send, so tests can record events and fail sends.
     """
     app = FastAPI(
         title="Meadow event gateway",
         summary="Turns HTTP requests into Inngest events.",
         version="0.1.0",
-        lifespan=partial(_lifespan, http_transport=http_transport),
+        lifespan=partial(
+            _lifespan, http_transport=http_transport, send_batch=send_batch
+        ),
         middleware=[
             # Outermost first: every answer, 413s included, gets a request id.
             Middleware(RequestContextMiddleware),
@@ -67,7 +73,10 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(
-    app: FastAPI, *, http_transport: httpx.AsyncBaseTransport | None
+    app: FastAPI,
+    *,
+    http_transport: httpx.AsyncBaseTransport | None,
+    send_batch: SendBatch | None,
 ) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     if not settings.auth_enabled:
@@ -80,8 +89,10 @@ async def _lifespan(
     signing_key = settings.inngest_signing_key
 
     event_sender = BatchingEventSender(
-        InngestEventSender(client).send_batch,
+        send_batch or InngestEventSender(client).send_batch,
         max_in_flight=settings.event_sends_in_flight,
+        interval=settings.event_send_interval_ms / 1000,
+        on_sent=partial(events.record_accepted_events, redis_client),
     )
     timeout = settings.readiness_timeout_seconds
     async with httpx.AsyncClient(timeout=timeout, transport=http_transport) as http:

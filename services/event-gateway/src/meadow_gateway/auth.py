@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import SecretStr
 
 from .deps import SettingsDep
 from .errors import ApiError, Problem
+from .settings import Settings
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -32,34 +34,38 @@ def matches_any_key(presented: str, keys: Iterable[SecretStr]) -> bool:
     return matched
 
 
+def authenticate(settings: Settings, presented: str | None) -> str | None:
+    """
+    The bearer key a request was let in with, or None while auth is off.
+
+    Raises 401 when keys are configured and `presented` is missing or none of them.
+    """
+    if not settings.auth_enabled:
+        return None
+    if presented is None:
+        raise _unauthorized("The request has no bearer key", "is missing")
+    if not matches_any_key(presented, settings.gateway_api_keys):
+        raise _unauthorized("The bearer key is not valid", "is not a valid key")
+    return presented
+
+
+def bearer_key(authorization: str | None) -> str | None:
+    """
+    The key in an `Authorization: Bearer <key>` header, read as HTTPBearer does.
+    """
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if scheme.lower() != "bearer" or not credentials:
+        return None
+    return credentials
+
+
 async def require_api_key(
     settings: SettingsDep, credentials: BearerCredentials
 ) -> None:
     """
     Refuse (401) a request without a valid bearer key when keys are configured.
     """
-    if not settings.auth_enabled:
-        return
-    if credentials is None:
-        raise _unauthorized("The request has no bearer key", "is missing")
-    if not matches_any_key(credentials.credentials, settings.gateway_api_keys):
-        raise _unauthorized("The bearer key is not valid", "is not a valid key")
-
-
-async def client_api_key(
-    settings: SettingsDep, credentials: BearerCredentials
-) -> str | None:
-    """
-    The bearer key the request was let in with, or None while auth is off.
-
-    Only meaningful behind require_api_key, which has already checked it.
-    """
-    if not settings.auth_enabled or credentials is None:
-        return None
-    return credentials.credentials
-
-
-ClientApiKey = Annotated[str | None, Depends(client_api_key)]
+    authenticate(settings, credentials.credentials if credentials else None)
 
 
 def _unauthorized(message: str, problem: str) -> ApiError:

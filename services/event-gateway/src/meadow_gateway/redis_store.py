@@ -9,6 +9,7 @@ What the gateway keeps in Redis, besides idempotency keys (see idempotency.py).
 """
 
 import datetime
+from collections.abc import Sequence
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
@@ -44,12 +45,16 @@ def event_key(event_id: str) -> str:
     return f"{EVENT_KEY_PREFIX}{event_id}"
 
 
-async def record_accepted(client: redis.Redis, event_id: str) -> None:
+async def record_accepted(client: redis.Redis, event_ids: Sequence[str]) -> None:
     """
-    Remember for 7 days that event_id was accepted, and when.
+    Remember for 7 days that each of event_ids was accepted, and when, in one
+    round trip.
     """
     accepted_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    await client.set(event_key(event_id), accepted_at, ex=EVENT_RECORD_TTL_SECONDS)
+    async with client.pipeline(transaction=False) as pipe:
+        for event_id in event_ids:
+            pipe.set(event_key(event_id), accepted_at, ex=EVENT_RECORD_TTL_SECONDS)
+        await pipe.execute()
 
 
 async def get_text(client: redis.Redis, key: str) -> str | None:

@@ -48,8 +48,13 @@ class Settings(BaseSettings):
     event_sends_in_flight: int = Field(
         default=4,
         ge=1,
-        description="Event requests to Inngest at once; events arriving meanwhile "
-        "wait and leave together in the next.",
+        description="Event requests to Inngest under way at once.",
+    )
+    event_send_interval_ms: float = Field(
+        default=20,
+        ge=0,
+        description="Least time between the starts of two event requests while "
+        "events keep coming; those arriving meanwhile leave together in the next.",
     )
 
     gateway_api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(

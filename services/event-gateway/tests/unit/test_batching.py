@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import inngest
 import pytest
+from structlog.testing import capture_logs
 
 from meadow_gateway.batching import BatchingEventSender
 from meadow_gateway.sender import EventNotAccepted
@@ -18,8 +19,9 @@ from meadow_gateway.sender import EventNotAccepted
 @dataclass
 class RecordingBatches:
     """
-    Records each batch; answers an id per event (`id-<recipient>`), or fails
-    with `failure`. Holds every call until `gate` is set, when one is given.
+    Records each batch and when it started; answers an id per event
+    (`id-<recipient>`), or fails with `failure`. Holds every call until `gate`
+    is set, when one is given.
     """
 
     batches: list[list[inngest.Event]] = field(default_factory=list)
@@ -28,9 +30,11 @@ class RecordingBatches:
     wrong_count: bool = False
     active: int = 0
     most_active: int = 0
+    started: list[float] = field(default_factory=list)
 
     async def __call__(self, events: list[inngest.Event]) -> list[str]:
         self.batches.append(events)
+        self.started.append(asyncio.get_running_loop().time())
         self.active += 1
         self.most_active = max(self.most_active, self.active)
         try:
@@ -114,6 +118,100 @@ async def test_sends_in_flight_are_capped_and_batches_are_capped() -> None:
     assert answers == [f"id-{n}" for n in range(10)]
     assert batches.sizes() == [1, 1, 3, 3, 2]
     assert batches.most_active == 2
+
+
+async def test_events_within_the_interval_wait_and_leave_together() -> None:
+    """
+    Events arriving less than an interval after a send started wait for the
+    interval to end, then leave in one request.
+    """
+    batches = RecordingBatches()
+    sender = BatchingEventSender(batches, interval=0.05)
+
+    first = await send(sender, "first")
+    rest = await asyncio.gather(*(send(sender, f"r{n}") for n in range(4)))
+
+    assert (first, rest) == ("id-first", [f"id-r{n}" for n in range(4)])
+    assert batches.sizes() == [1, 4]
+    assert batches.started[1] - batches.started[0] >= 0.045
+
+
+async def test_event_after_a_quiet_spell_leaves_at_once() -> None:
+    """
+    The interval delays nothing at low load: an event that finds no send
+    started within it is sent straight away.
+    """
+    batches = RecordingBatches()
+    sender = BatchingEventSender(batches, interval=0.05)
+    await send(sender, "early")
+    await asyncio.sleep(0.06)
+
+    queued_at = asyncio.get_running_loop().time()
+    await send(sender, "late")
+
+    assert batches.started[1] - queued_at < 0.01
+
+
+async def test_full_batch_leaves_without_waiting_for_the_interval() -> None:
+    """
+    A full batch goes at once, however long the interval.
+    """
+    batches = RecordingBatches()
+    sender = BatchingEventSender(batches, max_batch=3, interval=60)
+    await send(sender, "first")
+
+    answers = await asyncio.wait_for(
+        asyncio.gather(*(send(sender, str(n)) for n in range(3))), timeout=1
+    )
+
+    assert answers == ["id-0", "id-1", "id-2"]
+    assert batches.sizes() == [1, 3]
+
+
+async def test_on_sent_sees_each_event_with_its_id_before_any_answer() -> None:
+    """
+    The hook gets a batch's events paired with their ids while the requests
+    in it are still waiting, so what it records is there when they are answered.
+    """
+    batches = RecordingBatches(gate=asyncio.Event())
+    seen: list[list[tuple[str, str, bool]]] = []
+    tasks: dict[str, asyncio.Task[str]] = {}
+
+    async def on_sent(sent: list[tuple[inngest.Event, str]]) -> None:
+        seen.append(
+            [
+                (event.data["to"], event_id, tasks[event.data["to"]].done())
+                for event, event_id in sent
+            ]
+        )
+
+    sender = BatchingEventSender(batches, max_in_flight=1, on_sent=on_sent)
+    tasks.update((to, asyncio.create_task(send(sender, to))) for to in ("a", "b", "c"))
+    await settle()
+    batches.gate.set()
+    await asyncio.gather(*tasks.values())
+
+    assert seen == [
+        [("a", "id-a", False)],
+        [("b", "id-b", False), ("c", "id-c", False)],
+    ]
+
+
+async def test_failing_on_sent_still_accepts_the_events() -> None:
+    """
+    Inngest holds the events whatever the hook does, so a hook that raises
+    cannot turn them into refusals or leave their requests waiting.
+    """
+
+    async def on_sent(sent: list[tuple[inngest.Event, str]]) -> None:
+        raise RuntimeError("bug in the hook")
+
+    sender = BatchingEventSender(RecordingBatches(), on_sent=on_sent)
+
+    with capture_logs() as logs:
+        assert await send(sender, "a") == "id-a"
+
+    assert [e["event"] for e in logs] == ["on_sent_failed"]
 
 
 async def test_failed_batch_fails_every_request_in_it_and_no_other() -> None:
@@ -213,6 +311,25 @@ async def test_close_sends_what_is_queued_then_refuses_new_events() -> None:
     assert caught.value.reason == "shutting_down"
 
 
+async def test_close_sends_events_waiting_for_the_interval_at_once() -> None:
+    """
+    Closing does not sit out the interval: nothing more will come to join them.
+    """
+    batches = RecordingBatches()
+    sender = BatchingEventSender(batches, interval=60)
+    await send(sender, "first")
+    waiting = [asyncio.create_task(send(sender, str(n))) for n in range(2)]
+    await settle()
+    assert batches.sizes() == [1]
+
+    await asyncio.wait_for(sender.aclose(), timeout=1)
+
+    assert await asyncio.gather(*waiting) == ["id-0", "id-1"]
+    assert batches.sizes() == [1, 2]
+
+
 def test_limits_below_one_are_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         BatchingEventSender(RecordingBatches(), max_in_flight=0)
+    with pytest.raises(ValueError, match="negative"):
+        BatchingEventSender(RecordingBatches(), interval=-1)

@@ -8,7 +8,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from meadow_gateway.app import create_app
-from meadow_gateway.deps import get_event_sender
+from meadow_gateway.routes import events
 from meadow_gateway.sender import EventNotAccepted
 from meadow_gateway.settings import Settings
 
@@ -35,33 +35,43 @@ class TestInngestUnavailable:
         assert "NOT accepted" in body["message"]
         assert "Retry in 7 seconds" in body["message"]
 
-    async def test_send_failure_is_logged_as_event_rejected(
+    async def test_send_failure_is_a_warning_and_a_rejection(
         self, make_client: Callable[..., Any], sender: Any
     ) -> None:
         """
-        event_rejected names the event and the reason, as a warning.
+        event_not_accepted names the event and Inngest's failure, as a warning;
+        the access line says the request was rejected, with no event id.
         """
         sender.failure = EventNotAccepted("no_event_id", "answered without an id")
         client = await make_client()
 
-        with capture_logs() as logs:
+        with capture_logs(processors=[merge_contextvars]) as logs:
             await client.post(URL, json=VALID)
 
-        rejected = [e for e in logs if e["event"] == "event_rejected"]
-        assert [(e["log_level"], e["event_name"], e["reason"]) for e in rejected] == [
+        failed = [e for e in logs if e["event"] == "event_not_accepted"]
+        assert [(e["log_level"], e["event_name"], e["reason"]) for e in failed] == [
             ("warning", "meadow_api/movie.watched", "no_event_id")
         ]
-        assert not [e for e in logs if e["event"] == "event_accepted"]
+        [line] = [e for e in logs if e["event"] == "request_finished"]
+        assert (line["outcome"], line["reason"]) == (
+            "event_rejected",
+            "event_not_accepted",
+        )
+        assert "event_id" not in line
 
 
 class TestUnexpectedFailures:
     async def test_crash_is_a_json_500_with_the_request_id(
-        self, make_client: Callable[..., Any], sender: Any
+        self, make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """
         A bug answers JSON (not plain text) with the request id, and logs the trace.
         """
-        sender.failure = RuntimeError("bug in the sender")
+
+        def bug(body: bytes) -> None:
+            raise RuntimeError("bug in the route")
+
+        monkeypatch.setattr(events, "parse_movie_watched", bug)
         client = await make_client()
 
         with capture_logs(processors=[merge_contextvars]) as logs:
@@ -113,8 +123,7 @@ class TestUnexpectedFailures:
         A client that disconnects while sending its body gets no answer and no
         error line: the access line records 499.
         """
-        app = create_app(settings_factory())
-        app.dependency_overrides[get_event_sender] = lambda: sender
+        app = create_app(settings_factory(), send_batch=sender.send_batch)
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
+from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from meadow_gateway.idempotency import scoped_event_id
@@ -99,16 +100,21 @@ class TestRepeatedKey:
 
     async def test_replay_is_logged_as_such(self, client: Any) -> None:
         """
-        The first request logs event_accepted, a replay event_replayed.
+        The first request's access line says event_accepted, a replay's
+        event_replayed, both with the same event id.
         """
         headers = {"Idempotency-Key": "order-42"}
 
-        with capture_logs() as logs:
+        with capture_logs(processors=[merge_contextvars]) as logs:
             await client.post(URL, json=VALID, headers=headers)
             await client.post(URL, json=VALID, headers=headers)
 
-        outcomes = [e["event"] for e in logs if e["event"].startswith("event_")]
-        assert outcomes == ["event_accepted", "event_replayed"]
+        first, replay = [e for e in logs if e["event"] == "request_finished"]
+        assert (first["outcome"], replay["outcome"]) == (
+            "event_accepted",
+            "event_replayed",
+        )
+        assert replay["event_id"] == first["event_id"]
 
 
 class TestConcurrentRequests:

@@ -137,8 +137,8 @@ class TestRealClient:
 
         assert response.status_code == 503
         assert "Retry-After" in response.headers
-        rejected = [e for e in logs if e["event"] == "event_rejected"]
-        assert "Event key not found" in rejected[0]["detail"]
+        failed = [e for e in logs if e["event"] == "event_not_accepted"]
+        assert "Event key not found" in failed[0]["detail"]
 
     async def test_answer_without_ids_is_503(
         self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer
@@ -169,9 +169,9 @@ class TestRealClient:
 
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "5"
-        rejected = [e for e in logs if e["event"] == "event_rejected"]
-        assert [e["reason"] for e in rejected] == ["send_failed"]
-        assert "never received response" in rejected[0]["detail"]
+        failed = [e for e in logs if e["event"] == "event_not_accepted"]
+        assert [e["reason"] for e in failed] == ["send_failed"]
+        assert "never received response" in failed[0]["detail"]
 
     async def test_concurrent_requests_share_sends_and_get_their_own_ids(
         self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer

@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from meadow_gateway.app import create_app
@@ -78,21 +79,25 @@ class TestAccepted:
         self, client: httpx.AsyncClient
     ) -> None:
         """
-        event_accepted names the event and its id, never the full address.
+        The request's one line names the event and its id, never the full address.
         """
-        with capture_logs() as logs:
+        with capture_logs(processors=[merge_contextvars]) as logs:
             await client.post(URL, json=VALID)
 
-        accepted = [e for e in logs if e["event"] == "event_accepted"]
-        assert accepted == [
-            {
-                "event": "event_accepted",
-                "log_level": "info",
-                "event_name": "meadow_api/movie.watched",
-                "event_id": "01JFAKEEVENTID",
-                "recipient_email": "j***@example.com",
-            }
-        ]
+        [line] = logs
+        assert line | {"request_id": "-", "duration_ms": 0} == {
+            "event": "request_finished",
+            "log_level": "info",
+            "method": "POST",
+            "path": URL,
+            "status_code": 202,
+            "duration_ms": 0,
+            "request_id": "-",
+            "outcome": "event_accepted",
+            "event_name": "meadow_api/movie.watched",
+            "event_id": "01JFAKEEVENTID",
+            "recipient_email": "j***@example.com",
+        }
         assert "jane@example.com" not in repr(logs)
 
 
@@ -181,15 +186,18 @@ class TestValidation:
         self, client: httpx.AsyncClient
     ) -> None:
         """
-        event_rejected names the bad fields and leaves their values out.
+        The access line of a rejected request names the bad fields and leaves
+        their values out.
         """
-        with capture_logs() as logs:
+        with capture_logs(processors=[merge_contextvars]) as logs:
             await client.post(URL, json=VALID | {"recipient_email": "secret.person@"})
 
-        rejected = [e for e in logs if e["event"] == "event_rejected"]
-        assert [(e["reason"], e["fields"]) for e in rejected] == [
-            ("validation_failed", ["recipient_email"])
-        ]
+        [line] = logs
+        assert (line["status_code"], line["outcome"]) == (422, "event_rejected")
+        assert (line["reason"], line["fields"]) == (
+            "validation_failed",
+            ["recipient_email"],
+        )
         assert "secret.person" not in repr(logs)
 
     def test_fastapi_style_locations_name_the_field(self) -> None:

@@ -174,8 +174,25 @@ class TestRequestId:
         with capture_logs(processors=[merge_contextvars]) as logs:
             await client.post(URL, json=VALID, headers={"X-Request-ID": "req-7"})
 
-        assert {e["event"] for e in logs} == {"event_accepted", "request_finished"}
+        assert [e["event"] for e in logs] == ["request_finished"]
         assert {e["request_id"] for e in logs} == {"req-7"}
+
+    async def test_a_request_leaves_no_fields_behind(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        """
+        What one request put on its line (its event id) is not on the next one's.
+        """
+        with capture_logs(processors=[merge_contextvars]) as logs:
+            await client.post(URL, json=VALID, headers={"X-Request-ID": "req-1"})
+            await client.post(URL, json={}, headers={"X-Request-ID": "req-2"})
+
+        assert [(e["request_id"], e["status_code"]) for e in logs] == [
+            ("req-1", 202),
+            ("req-2", 422),
+        ]
+        assert "event_id" in logs[0]
+        assert "event_id" not in logs[1]
 
 
 class TestAccessLine:

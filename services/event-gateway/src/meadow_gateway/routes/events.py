@@ -1,25 +1,26 @@
-"""/v1 routes: HTTP requests in, Inngest events out."""
+"""POST /v1/movie-watched: an HTTP request in, an Inngest event out."""
 
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Annotated
+from typing import Any, cast
 from urllib.parse import quote
 
+import inngest
 import pydantic
 import redis.asyncio as redis
 import structlog
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request, Response
 from redis.exceptions import RedisError
+from structlog.contextvars import bind_contextvars
 
-from ..auth import ClientApiKey, require_api_key
-from ..deps import (
-    EventSenderDep,
-    IdempotencyKey,
-    ResourcesDep,
-    SettingsDep,
-    require_json,
-)
+from ..auth import authenticate, bearer_key
+from ..deps import Resources
 from ..errors import ApiError, Problem, error_responses, validation_failed
+from ..headers import (
+    IDEMPOTENCY_KEY_PATTERN,
+    check_json_content_type,
+    parse_idempotency_key,
+)
 from ..idempotency import Idempotency, KeyInUse, Outcome, scoped_event_id
 from ..logs import mask_email
 from ..models import EventAccepted, MovieWatched
@@ -31,11 +32,32 @@ MOVIE_WATCHED = "meadow_api/movie.watched"
 
 log = structlog.get_logger(__name__)
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["events"],
-    dependencies=[Depends(require_api_key)],
-)
+router = APIRouter(prefix="/v1", tags=["events"])
+
+# What FastAPI would infer from dependencies and a body parameter, which this
+# route does without (see headers.py): the body, the header and the bearer key.
+_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": MovieWatched.model_json_schema()}},
+    },
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": (
+                "1 to 255 printable ASCII characters. A request repeating a key "
+                "within 24 h answers the first request's event_id and sends "
+                "nothing. The key is also the Inngest event id (prefixed with a "
+                "fingerprint of the bearer key when keys are configured), so "
+                "Inngest runs the function once per key."
+            ),
+            "schema": {"type": "string", "pattern": f"^{IDEMPOTENCY_KEY_PATTERN}$"},
+        }
+    ],
+    "security": [{"HTTPBearer": []}],
+}
 
 
 def parse_movie_watched(body: bytes) -> MovieWatched:
@@ -60,26 +82,10 @@ def parse_movie_watched(body: bytes) -> MovieWatched:
         raise validation_failed(exc.errors(include_input=False)) from None
 
 
-async def movie_watched_body(request: Request) -> MovieWatched:
-    """
-    The validated movie-watched body; a 422 (logged as event_rejected) otherwise.
-    """
-    try:
-        return parse_movie_watched(await request.body())
-    except ApiError as exc:
-        fields = [problem.field for problem in exc.problems]
-        log.info(
-            "event_rejected", event_name=MOVIE_WATCHED, reason=exc.error, fields=fields
-        )
-        raise
-
-
-MovieWatchedBody = Annotated[MovieWatched, Depends(movie_watched_body)]
-
-
 @router.post(
     "/movie-watched",
     status_code=202,
+    response_model=EventAccepted,
     response_description="Inngest holds the event.",
     summary="Record that a movie was watched",
     description=(
@@ -89,60 +95,85 @@ MovieWatchedBody = Annotated[MovieWatched, Depends(movie_watched_body)]
         "Idempotency-Key. A request repeating a key answers the first one's "
         "event_id (for 24 h) without sending again."
     ),
-    dependencies=[Depends(require_json)],
     responses=error_responses(400, 401, 409, 413, 415, 422, 503),
-    # The body is read by hand so auth and Content-Type are checked before any
-    # parsing; this documents the schema FastAPI would otherwise infer.
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": MovieWatched.model_json_schema()}
-            },
-        }
-    },
+    openapi_extra=_OPENAPI,
 )
-async def movie_watched(
-    # FastAPI solves these in order and stops at the first error, so a
-    # malformed body is refused before the dependencies that follow it cost
-    # anything; Resources stands for Redis and the idempotency store, since
-    # every dependency costs CPU on each request (scripts/bench).
-    idempotency_key: IdempotencyKey,
-    payload: MovieWatchedBody,
-    api_key: ClientApiKey,
-    sender: EventSenderDep,
-    settings: SettingsDep,
-    resources: ResourcesDep,
-) -> EventAccepted:
+async def movie_watched(request: Request) -> Response:
     """
     Turn a movie-watched request into a `meadow_api/movie.watched` event.
+
+    The outcome goes on the request's request_finished line: event_accepted
+    or event_replayed with the event id, or event_rejected with the reason.
     """
+    bind_contextvars(event_name=MOVIE_WATCHED)
+    try:
+        return await _accept(request)
+    except ApiError as exc:
+        fields = [problem.field for problem in exc.problems]
+        bind_contextvars(outcome="event_rejected", reason=exc.error, fields=fields)
+        raise
+
+
+async def _accept(request: Request) -> Response:
+    settings = cast(Settings, request.app.state.settings)
+    resources = cast(Resources, request.app.state.resources)
+    headers = request.headers
+    # In this order, so a request is refused before the checks after its
+    # fault cost anything: key, Content-Type, Idempotency-Key, then the body.
+    api_key = authenticate(settings, bearer_key(headers.get("authorization")))
+    check_json_content_type(headers.get("content-type"))
+    idempotency_key = parse_idempotency_key(headers.get("idempotency-key"))
+    payload = parse_movie_watched(await request.body())
+
     data = payload.model_dump(mode="json")
+    sender = resources.event_sender
+    outcome = "event_accepted"
     if idempotency_key is None:
         event_id = await _send(sender, settings, data, None)
     else:
         scoped_id = scoped_event_id(idempotency_key, api_key)
         send = partial(_send, sender, settings, data, scoped_id)
-        outcome = await _send_once(resources.idempotency, settings, scoped_id, send)
-        event_id = outcome.event_id
-        if outcome.replayed:
-            log.info("event_replayed", event_name=MOVIE_WATCHED, event_id=event_id)
-            return _accepted(event_id)
+        sent = await _send_once(resources.idempotency, settings, scoped_id, send)
+        event_id = sent.event_id
+        if sent.replayed:
+            outcome = "event_replayed"
 
-    await _record(resources.redis, event_id)
-    log.info(
-        "event_accepted",
-        event_name=MOVIE_WATCHED,
+    bind_contextvars(
+        outcome=outcome,
         event_id=event_id,
         recipient_email=mask_email(payload.recipient_email),
     )
-    return _accepted(event_id)
-
-
-def _accepted(event_id: str) -> EventAccepted:
-    return EventAccepted(
+    accepted = EventAccepted(
         event_id=event_id, status_url=f"/v1/events/{quote(event_id, safe='')}"
     )
+    # Serialised here: FastAPI would first validate the answer against
+    # response_model, which only documents it.
+    return Response(
+        accepted.model_dump_json(), status_code=202, media_type="application/json"
+    )
+
+
+async def record_accepted_events(
+    client: redis.Redis, sent: list[tuple[inngest.Event, str]]
+) -> None:
+    """
+    Record the movie-watched events of a batch Inngest took, before their
+    requests are answered, so the status route knows every id it answered.
+
+    The events are accepted either way: without the record the status route
+    answers 404 for them, which beats refusing events Inngest already holds.
+    """
+    event_ids = [event_id for event, event_id in sent if event.name == MOVIE_WATCHED]
+    if not event_ids:
+        return
+    try:
+        await record_accepted(client, event_ids)
+    except RedisError as exc:
+        log.warning(
+            "event_record_failed",
+            event_ids=event_ids,
+            error=f"{type(exc).__name__}: {exc}",
+        )
 
 
 async def _send_once(
@@ -154,7 +185,6 @@ async def _send_once(
     try:
         return await idempotency.send_once(scoped_id, send)
     except KeyInUse:
-        log.info("event_rejected", event_name=MOVIE_WATCHED, reason="key_in_use")
         retry_after = settings.retry_after_seconds
         raise ApiError(
             409,
@@ -177,8 +207,9 @@ async def _send(
     try:
         return await sender.send(event_name=MOVIE_WATCHED, data=data, event_id=event_id)
     except EventNotAccepted as exc:
+        # Apart from the access line: a warning, since Inngest is failing.
         log.warning(
-            "event_rejected",
+            "event_not_accepted",
             event_name=MOVIE_WATCHED,
             reason=exc.reason,
             detail=exc.detail,
@@ -191,16 +222,3 @@ async def _send(
             f"{retry_after} seconds, with the same Idempotency-Key if you sent one.",
             headers={"Retry-After": str(retry_after)},
         ) from exc
-
-
-async def _record(redis_client: redis.Redis, event_id: str) -> None:
-    # The event is accepted either way; without the record the status route
-    # answers 404 for it, which beats refusing an event Inngest already holds.
-    try:
-        await record_accepted(redis_client, event_id)
-    except RedisError as exc:
-        log.warning(
-            "event_record_failed",
-            event_id=event_id,
-            error=f"{type(exc).__name__}: {exc}",
-        )
