@@ -107,10 +107,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sizes = parser.add_argument_group("sizes")
     sizes.add_argument("--concurrency", type=int, default=16)
     sizes.add_argument(
-        "--requests", type=int, default=300, help="requests a round (section 1)"
+        "--requests", type=int, default=500, help="requests a round (section 1)"
     )
     sizes.add_argument(
-        "--rounds", type=int, default=3, help="rounds a side (section 1)"
+        "--rounds", type=int, default=5, help="rounds a side (section 1)"
     )
     sizes.add_argument("--e2e-events", type=int, default=50)
     sizes.add_argument("--e2e-rate", type=float, default=5.0, help="events a second")

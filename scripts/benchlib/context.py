@@ -31,6 +31,10 @@ TITLES = (
 )
 # More emails than one run leaves: the stack has run a lot before.
 FRESH_STACK_EMAILS = 2000
+# The dev server at rest uses a few percent of a core; settled means under this.
+SETTLED_SHARE = 0.1
+SETTLE_WINDOW_SECONDS = 0.25
+SETTLE_LIMIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,27 @@ class Bench:
                 "compare figures from fresh stacks (docker compose down -v, then up)"
             )
         return note
+
+    async def settle(self) -> float:
+        """
+        Wait until the dev server has worked through the events it took in,
+        and return the seconds waited (0 without CPU readings).
+
+        It answers an event at once and stores it in the background, a second
+        or more behind a burst. Unsettled, that work lands in the next round,
+        and events still queued when the functions are synced again start runs.
+        Settled: under SETTLED_SHARE of a core over SETTLE_WINDOW_SECONDS.
+        """
+        if self.cpu is None or "inngest" not in self.cpu.read():
+            return 0.0
+        started = time.monotonic()
+        while time.monotonic() - started < SETTLE_LIMIT_SECONDS:
+            before = self.cpu.read()["inngest"]
+            await asyncio.sleep(SETTLE_WINDOW_SECONDS)
+            share = (self.cpu.read()["inngest"] - before) / SETTLE_WINDOW_SECONDS
+            if share < SETTLED_SHARE:
+                break
+        return round(time.monotonic() - started, 2)
 
     async def drain(self, target: int, what: str) -> dict[str, Any]:
         """

@@ -1,6 +1,8 @@
 """
 Closed-loop throughput: gateway against direct, and valid requests under a
-flood of malformed ones. Both alternate their two sides round by round.
+flood of malformed ones. Both alternate their two sides round by round, and
+each round starts once the dev server has stored the events of the one before
+(Bench.settle).
 """
 
 import asyncio
@@ -108,6 +110,8 @@ async def _without_runs(bench: Bench, rounds: Rounds) -> dict[str, Any]:
         try:
             section = await rounds(bench, None)
         finally:
+            # Events still queued in the dev server would run once synced.
+            await bench.settle()
             for url in unsynced:
                 await apps.sync(url)
             bench.progress(f"synced {', '.join(unsynced)} again")
@@ -139,6 +143,7 @@ async def _gateway_vs_direct(bench: Bench, drains: Drains | None) -> dict[str, A
 
         for number, side in enumerate(order, start=1):
             send, ok = senders[side]
+            settled = await bench.settle()
             run = load.closed_loop(
                 side,
                 partial(send, f"{side[0]}{number}", TITLES[0]),
@@ -147,7 +152,7 @@ async def _gateway_vs_direct(bench: Bench, drains: Drains | None) -> dict[str, A
             )
             result, cpu = await _with_cpu(bench, run)
             _progress_round(bench, number, len(order), result, ok)
-            record = _record(number, result, ok, cpu)
+            record = _record(number, result, ok, cpu) | {"settle_seconds": settled}
             if drains is not None:
                 record["drain_seconds"] = await drains.wait(
                     result.count(ok), f"round {number}'s"
@@ -163,6 +168,7 @@ async def _malformed_bodies(bench: Bench, drains: Drains | None) -> dict[str, An
     rounds: list[dict[str, Any]] = []
     async with load.client(options.concurrency) as valid:
         for number, side in enumerate(order, start=1):
+            settled = await bench.settle()
             send = partial(bench.post_gateway, valid, f"m{number}", TITLES[0])
             run = load.closed_loop(
                 side,
@@ -176,7 +182,7 @@ async def _malformed_bodies(bench: Bench, drains: Drains | None) -> dict[str, An
             else:
                 result, flood, cpu = await _flooded(bench, run)
             _progress_round(bench, number, len(order), result, 202, flood)
-            record = _record(number, result, 202, cpu)
+            record = _record(number, result, 202, cpu) | {"settle_seconds": settled}
             if flood is not None:
                 record["malformed"] = _flood_record(flood)
             if drains is not None:

@@ -279,16 +279,27 @@ class Stack:
         How many attempts of a run failed, counted from the spans of its trace.
         """
 
-        def count(span: dict[str, Any]) -> int:
-            own = span["name"].startswith("Attempt ") and span["status"] == "FAILED"
-            return int(own) + sum(count(c) for c in span.get("childrenSpans") or [])
+        def attempts(span: dict[str, Any]) -> list[str]:
+            own = [span["status"]] if span["name"].startswith("Attempt ") else []
+            return own + [
+                s for c in span.get("childrenSpans") or [] for s in attempts(c)
+            ]
 
-        def trace() -> dict[str, Any] | None:
+        def settled() -> list[str] | None:
+            # The trace is written behind the run: it may be missing, or show an
+            # attempt still RUNNING, for a while after the run has ended. (A
+            # failed run's trace keeps one never-started attempt QUEUED.)
             run = self.graphql(RUN_TRACE, runId=run_id).get("run") or {}
-            found: dict[str, Any] | None = run.get("trace")
-            return found
+            trace = run.get("trace")
+            if trace is None or trace["status"] in ("QUEUED", "RUNNING"):
+                return None
+            statuses = attempts(trace)
+            if not statuses or "RUNNING" in statuses:
+                return None
+            return statuses
 
-        return count(wait_for(trace, timeout=15, what=f"the trace of run {run_id}"))
+        statuses = wait_for(settled, timeout=15, what=f"the trace of run {run_id}")
+        return statuses.count("FAILED")
 
     def wait_for_function_sync(self, slug: str, timeout: float = 60) -> None:
         """

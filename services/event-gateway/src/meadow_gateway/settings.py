@@ -46,15 +46,17 @@ class Settings(BaseSettings):
     )
     inngest_request_timeout_seconds: float = Field(default=5.0, gt=0)
     event_sends_in_flight: int = Field(
-        default=4,
+        default=1,
         ge=1,
-        description="Event requests to Inngest under way at once.",
+        description="Event requests to Inngest under way at once; more lower the "
+        "wait behind a distant Inngest, at the cost of smaller batches.",
     )
     event_send_interval_ms: float = Field(
-        default=20,
+        default=0,
         ge=0,
         description="Least time between the starts of two event requests while "
-        "events keep coming; those arriving meanwhile leave together in the next.",
+        "events keep coming; those arriving meanwhile leave together in the next. "
+        "0: an event waits only while EVENT_SENDS_IN_FLIGHT sends are under way.",
     )
 
     gateway_api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(

@@ -14,6 +14,7 @@ from structlog.testing import capture_logs
 
 from meadow_gateway.batching import BatchingEventSender
 from meadow_gateway.sender import EventNotAccepted
+from meadow_gateway.settings import Settings
 
 
 @dataclass
@@ -76,13 +77,25 @@ async def test_single_event_leaves_at_once_with_its_id() -> None:
     assert (event.name, event.data, event.id) == ("test/event", {"to": "a"}, "key-1")
 
 
+def default_sender(batches: RecordingBatches) -> BatchingEventSender:
+    """
+    The sender as the gateway builds it from default settings.
+    """
+    settings = Settings()
+    return BatchingEventSender(
+        batches,
+        max_in_flight=settings.event_sends_in_flight,
+        interval=settings.event_send_interval_ms / 1000,
+    )
+
+
 async def test_events_queued_during_a_send_leave_together_in_order() -> None:
     """
-    With one send allowed in flight, events arriving while it is held share the
-    next request, and each request gets the id of its own event.
+    By default one send is in flight: events arriving while it is held share
+    the next request, and each request gets the id of its own event.
     """
     batches = RecordingBatches(gate=asyncio.Event())
-    sender = BatchingEventSender(batches, max_in_flight=1)
+    sender = default_sender(batches)
 
     first = asyncio.create_task(send(sender, "first"))
     await settle()
@@ -150,6 +163,25 @@ async def test_event_after_a_quiet_spell_leaves_at_once() -> None:
     await send(sender, "late")
 
     assert batches.started[1] - queued_at < 0.01
+
+
+async def test_client_waiting_for_each_answer_is_never_held_by_default() -> None:
+    """
+    With the default settings, an event sent right after the previous one was
+    answered leaves at once: a client that waits for each answer pays nothing.
+    """
+    batches = RecordingBatches()
+    sender = default_sender(batches)
+    loop = asyncio.get_running_loop()
+
+    delays = []
+    for n in range(5):
+        queued_at = loop.time()
+        await send(sender, str(n))
+        delays.append(batches.started[-1] - queued_at)
+
+    assert batches.sizes() == [1] * 5
+    assert max(delays) < 0.005
 
 
 async def test_full_batch_leaves_without_waiting_for_the_interval() -> None:
