@@ -79,6 +79,7 @@ def analyse(result: dict[str, Any]) -> None:
     problems: list[str] = []
     if throughput := sections.get("gateway_vs_direct"):
         _compare(throughput, "gateway", "direct")
+        _compare_others(throughput, "direct")
     if malformed := sections.get("malformed"):
         _compare(malformed, "with malformed", "valid only")
         malformed["malformed_totals"] = _flood_totals(malformed["rounds"])
@@ -103,6 +104,23 @@ def _compare(section: dict[str, Any], measured: str, reference: str) -> None:
     base = totals[reference]["requests_per_second"]
     ratio = totals[measured]["requests_per_second"] / base if base else 0.0
     section["ratio"] = round(ratio, 3)
+
+
+def _compare_others(section: dict[str, Any], reference: str) -> None:
+    """
+    Totals and the ratio to the reference of each side beyond the two that
+    _compare saw (gateways given with --compare), in the order they ran.
+    """
+    totals = section["totals"]
+    base = totals[reference]["requests_per_second"]
+    ratios = {}
+    for side in dict.fromkeys(section["order"]):
+        if side not in totals:
+            totals[side] = side_totals(section["rounds"], side)
+            rate = totals[side]["requests_per_second"]
+            ratios[side] = round(rate / base, 3) if base else 0.0
+    if ratios:
+        section["compared_ratios"] = ratios
 
 
 def _flood_totals(rounds: list[dict[str, Any]]) -> dict[str, Any]:

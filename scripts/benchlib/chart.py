@@ -24,7 +24,9 @@ def chart(result: dict[str, Any], path: Path) -> None:
 
     throughput = sections.get("gateway_vs_direct")
     if throughput:
-        _cdf(axes[0][0], throughput["rounds"], ("gateway", "direct"))
+        _cdf(
+            axes[0][0], throughput["rounds"], tuple(dict.fromkeys(throughput["order"]))
+        )
         axes[0][0].set_title("1. Request latency, gateway vs direct (CDF)")
         _bars(axes[0][1], throughput["rounds"], "1. Requests/s by round")
     malformed = sections.get("malformed")

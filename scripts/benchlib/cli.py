@@ -31,7 +31,7 @@ from .stack import (
     Urls,
     cpu_used,
 )
-from .throughput import gateway_vs_direct, malformed_bodies
+from .throughput import SIDES, gateway_vs_direct, malformed_bodies
 
 AT_REST_SECONDS = 3.0
 Section = Callable[[Bench], Awaitable[dict[str, Any]]]
@@ -97,6 +97,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     stack.add_argument(
         "--sandbox-url", help="default: the published port, else http://127.0.0.1:8025"
+    )
+    stack.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        type=_compared,
+        metavar="NAME=URL",
+        help="another gateway (say, one started with other settings) to measure "
+        "in section 1 beside the stack's, in the same alternating rounds; "
+        "repeatable",
     )
     stack.add_argument(
         "--event-key",
@@ -235,7 +245,19 @@ def _urls(args: argparse.Namespace, compose: Compose) -> Urls:
         inngest=pick(args.inngest_url, "inngest", 8288),
         sandbox=pick(args.sandbox_url, "sandbox", 8025),
         event_key=args.event_key,
+        compared=tuple(args.compare),
     )
+
+
+def _compared(value: str) -> tuple[str, str]:
+    name, _, url = value.partition("=")
+    if not name or name in SIDES or not url.startswith(("http://", "https://")):
+        msg = (
+            f"expected NAME=URL with a NAME other than {' or '.join(SIDES)}, "
+            f"such as four=http://127.0.0.1:8081; got {value!r}"
+        )
+        raise argparse.ArgumentTypeError(msg)
+    return name, url.rstrip("/")
 
 
 def _cpu_meter(compose: Compose, progress: Callable[[str], None]) -> CpuMeter | None:

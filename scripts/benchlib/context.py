@@ -77,13 +77,21 @@ class Bench:
         return f"bench-{self.run_id}-{tag}-{index}@example.com"
 
     async def post_gateway(
-        self, client: httpx.AsyncClient, tag: str, title: str, index: int
+        self,
+        client: httpx.AsyncClient,
+        tag: str,
+        title: str,
+        index: int,
+        *,
+        gateway: str | None = None,
     ) -> int:
         """
-        POST one movie-watched request to the gateway; return the status.
+        POST one movie-watched request to the stack's gateway, or to the one at
+        the given URL; return the status.
         """
         body = {"movie_title": title, "recipient_email": self.recipient(tag, index)}
-        response = await client.post(f"{self.urls.gateway}/v1/movie-watched", json=body)
+        url = f"{gateway or self.urls.gateway}/v1/movie-watched"
+        response = await client.post(url, json=body)
         return response.status_code
 
     async def post_direct(

@@ -95,7 +95,10 @@ def _header(result: dict[str, Any], out: TextIO) -> None:
 def _print_throughput(
     section: dict[str, Any], options: dict[str, Any], out: TextIO
 ) -> None:
-    order = " ".join(side[0].upper() for side in section["order"])
+    order = " ".join(
+        side[0].upper() if side in ("gateway", "direct") else side
+        for side in section["order"]
+    )
     _say(
         out,
         "\n1. Gateway vs direct: POST /v1/movie-watched against POST /e/<key>,",
@@ -103,7 +106,7 @@ def _print_throughput(
         f"{options['requests']} requests a side, in the order {order}",
     )
     _say(out, "   side      req/s   p50 ms   p99 ms   not accepted   req/s by round")
-    for side in ("gateway", "direct"):
+    for side in section["totals"]:
         total = section["totals"][side]
         latency = total["latency_ms"]
         rounds = " ".join(f"{value:.1f}" for value in total["rounds_per_second"])
@@ -120,7 +123,9 @@ def _print_throughput(
         f"   ratio gateway/direct requests/s: {ratio:.2f}",
         f"({verdict} the {TARGET_RATIO} target)",
     )
-    for side in ("gateway", "direct"):
+    for side, other in section.get("compared_ratios", {}).items():
+        _say(out, f"   ratio {side}/direct requests/s: {other:.2f}")
+    for side in section["totals"]:
         totals = section["totals"][side]
         cpu = _cpu_line(totals["cpu_ms_per_request"])
         _say(out, f"   CPU ms per request during the rounds, {side}: {cpu}")

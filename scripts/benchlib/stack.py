@@ -119,6 +119,8 @@ class Urls:
     inngest: str
     sandbox: str
     event_key: str
+    # Other gateways measured beside the stack's in section 1, by name.
+    compared: tuple[tuple[str, str], ...] = ()
 
     @property
     def direct_events(self) -> str:

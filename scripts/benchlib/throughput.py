@@ -7,6 +7,7 @@ each round starts once the dev server has stored the events of the one before
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from functools import partial
 from typing import Any
 
@@ -63,13 +64,18 @@ class Drains:
         }
 
 
-def alternating(rounds: int, first: str, second: str) -> list[str]:
+# The two sides of section 1; gateways given with --compare join them.
+SIDES = ("gateway", "direct")
+
+
+def alternating(rounds: int, *sides: str) -> list[str]:
     """
-    first, second, second, first, ...: each side opens every other pair, so the
-    backlog of runs that grows through a section weighs on both sides alike.
+    The sides in turn, then in reverse, and so on (G D D G G D for two): each
+    side is as often early as late, so whatever drifts through a section (the
+    dev server's growing store, the machine's speed) weighs on all alike.
     """
-    pairs = [(first, second) if n % 2 == 0 else (second, first) for n in range(rounds)]
-    return [side for pair in pairs for side in pair]
+    turns = [sides if n % 2 == 0 else sides[::-1] for n in range(rounds)]
+    return [side for turn in turns for side in turn]
 
 
 Rounds = Callable[[Bench, Drains | None], Awaitable[dict[str, Any]]]
@@ -120,21 +126,31 @@ async def _without_runs(bench: Bench, rounds: Rounds) -> dict[str, Any]:
 
 async def _gateway_vs_direct(bench: Bench, drains: Drains | None) -> dict[str, Any]:
     options = bench.options
-    order = alternating(options.rounds, "gateway", "direct")
+    compared = dict(bench.urls.compared)
+    gateway, direct = SIDES
+    order = alternating(options.rounds, gateway, *compared, direct)
+    # Recipient tags: g1, d2, ... for the two sides, c<k>1, ... for compared ones.
+    tags = {gateway: "g", direct: "d"} | {
+        name: f"c{number}" for number, name in enumerate(compared, start=1)
+    }
     rounds: list[dict[str, Any]] = []
-    async with (
-        load.client(options.concurrency) as gateway,
-        load.client(options.concurrency) as direct,
-    ):
+    async with AsyncExitStack() as stack:
+        clients = {
+            side: await stack.enter_async_context(load.client(options.concurrency))
+            for side in tags
+        }
         senders = {
-            "gateway": (partial(bench.post_gateway, gateway), 202),
-            "direct": (partial(bench.post_direct, direct), 200),
+            gateway: (partial(bench.post_gateway, clients[gateway]), 202),
+            direct: (partial(bench.post_direct, clients[direct]), 200),
+        } | {
+            name: (partial(bench.post_gateway, clients[name], gateway=url), 202)
+            for name, url in compared.items()
         }
         for side, (send, ok) in senders.items():
             # Opens the pool's connections, so no round pays for connecting.
             warm = await load.closed_loop(
                 "warm-up",
-                partial(send, f"w{side[0]}", TITLES[0]),
+                partial(send, f"w{tags[side]}", TITLES[0]),
                 count=options.concurrency,
                 concurrency=options.concurrency,
             )
@@ -146,7 +162,7 @@ async def _gateway_vs_direct(bench: Bench, drains: Drains | None) -> dict[str, A
             settled = await bench.settle()
             run = load.closed_loop(
                 side,
-                partial(send, f"{side[0]}{number}", TITLES[0]),
+                partial(send, f"{tags[side]}{number}", TITLES[0]),
                 count=options.requests,
                 concurrency=options.concurrency,
             )

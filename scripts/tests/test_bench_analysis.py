@@ -1,5 +1,5 @@
 """
-scripts/bench's arithmetic and verdicts, on results built by hand.
+scripts/bench's arithmetic, verdicts and options, on results built by hand.
 
 The measurements themselves run against a real stack in
 tests/e2e/test_bench.py; these pin down what is computed from them.
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from benchlib.analysis import analyse, percentile, summary
+from benchlib.cli import parse_args
 from benchlib.report import print_report
 from benchlib.throughput import alternating
 
@@ -33,6 +34,12 @@ def test_summary_sorts_and_rounds() -> None:
 
 def test_alternating_lets_each_side_open_every_other_pair() -> None:
     assert alternating(3, "g", "d") == ["g", "d", "d", "g", "g", "d"]
+
+
+def test_alternating_three_sides_puts_each_first_and_last_alike() -> None:
+    order = alternating(2, "g", "c", "d")
+
+    assert order == ["g", "c", "d", "d", "c", "g"]
 
 
 def _round(side: str, requests: int, seconds: float, accepted: int) -> dict[str, Any]:
@@ -160,3 +167,38 @@ def test_report_states_the_ratio_against_the_target(
     assert f"ratio gateway/direct requests/s: {verdict} the 0.8 target" in report
     assert "arrived 4 of 4: NONE LOST" in report
     assert "problems: none" in report
+
+
+def test_a_compared_gateway_gets_its_own_row_and_ratio_to_direct() -> None:
+    """
+    A gateway given with --compare is totalled like the others and compared
+    with direct; the target verdict stays the stack's gateway's.
+    """
+    seconds = {"gateway": 1.25, "four": 2.0, "direct": 1.0}
+    order = alternating(2, "gateway", "four", "direct")
+    section = {
+        "order": order,
+        "functions": "unsynced",
+        "rounds": [_round(side, 100, seconds[side], 100) for side in order],
+    }
+
+    report = _report(section)
+
+    assert section["ratio"] == 0.8
+    assert section["compared_ratios"] == {"four": 0.5}
+    assert section["totals"]["four"]["requests_per_second"] == 50.0
+    assert "in the order G four D D four G" in report
+    assert "ratio four/direct requests/s: 0.50" in report
+    assert "ratio gateway/direct requests/s: 0.80 (meets the 0.8 target)" in report
+
+
+def test_compare_takes_a_name_and_url_but_not_a_name_already_taken(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = parse_args(["--compare", "four=http://127.0.0.1:8081/"])
+    assert args.compare == [("four", "http://127.0.0.1:8081")]
+
+    for bad in ("direct=http://127.0.0.1:8081", "four", "four=127.0.0.1:8081"):
+        with pytest.raises(SystemExit):
+            parse_args(["--compare", bad])
+    assert "expected NAME=URL" in capsys.readouterr().err
