@@ -8,6 +8,8 @@ from typing import Any
 
 # Below this share of direct throughput the gateway misses its target.
 TARGET_RATIO = 0.8
+# The two sides of section 1; gateways given with --compare join them.
+SIDES = ("gateway", "direct")
 
 
 def percentile(ordered: Sequence[float], share: float) -> float:
@@ -78,8 +80,8 @@ def analyse(result: dict[str, Any]) -> None:
     sections = result["sections"]
     problems: list[str] = []
     if throughput := sections.get("gateway_vs_direct"):
-        _compare(throughput, "gateway", "direct")
-        _compare_others(throughput, "direct")
+        _compare(throughput, *SIDES)
+        _compare_others(throughput, SIDES[1])
     if malformed := sections.get("malformed"):
         _compare(malformed, "with malformed", "valid only")
         malformed["malformed_totals"] = _flood_totals(malformed["rounds"])

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from .about import machine, versions
-from .analysis import analyse
+from .analysis import SIDES, analyse
 from .chart import chart
 from .context import Bench, Options
 from .flows import cache_burst, end_to_end
@@ -31,7 +31,7 @@ from .stack import (
     Urls,
     cpu_used,
 )
-from .throughput import SIDES, gateway_vs_direct, malformed_bodies
+from .throughput import gateway_vs_direct, malformed_bodies
 
 AT_REST_SECONDS = 3.0
 Section = Callable[[Bench], Awaitable[dict[str, Any]]]

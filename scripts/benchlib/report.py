@@ -4,7 +4,7 @@ The printed report of a run.
 
 from typing import Any, TextIO
 
-from .analysis import TARGET_RATIO, summary
+from .analysis import SIDES, TARGET_RATIO, summary
 
 
 def _cpu_line(cpu: dict[str, float]) -> str:
@@ -96,8 +96,7 @@ def _print_throughput(
     section: dict[str, Any], options: dict[str, Any], out: TextIO
 ) -> None:
     order = " ".join(
-        side[0].upper() if side in ("gateway", "direct") else side
-        for side in section["order"]
+        side[0].upper() if side in SIDES else side for side in section["order"]
     )
     _say(
         out,

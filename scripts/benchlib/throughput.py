@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from . import load
-from .analysis import summary
+from .analysis import SIDES, summary
 from .context import TITLES, Bench
 from .devserver import DevServerApps, DevServerError
 from .stack import cpu_used
@@ -62,10 +62,6 @@ class Drains:
             "seconds": round(sum(wait["seconds"] for wait in self._waits), 1),
             "complete": all(wait["complete"] for wait in self._waits),
         }
-
-
-# The two sides of section 1; gateways given with --compare join them.
-SIDES = ("gateway", "direct")
 
 
 def alternating(rounds: int, *sides: str) -> list[str]:

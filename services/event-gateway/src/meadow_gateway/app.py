@@ -19,7 +19,7 @@ import structlog
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from .batching import BatchingEventSender, SendBatch
+from .batching import SendBatch, configured_sender
 from .deps import Resources
 from .errors import install_error_handlers
 from .idempotency import Idempotency
@@ -88,10 +88,9 @@ async def _lifespan(
     redis_client = create_redis(settings)
     signing_key = settings.inngest_signing_key
 
-    event_sender = BatchingEventSender(
+    event_sender = configured_sender(
+        settings,
         send_batch or InngestEventSender(client).send_batch,
-        max_in_flight=settings.event_sends_in_flight,
-        interval=settings.event_send_interval_ms / 1000,
         on_sent=partial(events.record_accepted_events, redis_client),
     )
     timeout = settings.readiness_timeout_seconds

@@ -22,6 +22,7 @@ import inngest
 import structlog
 
 from .sender import EventNotAccepted, JsonData
+from .settings import Settings
 
 SendBatch = Callable[[list[inngest.Event]], Awaitable[list[str]]]
 # Called with each batch Inngest took, paired with the ids it answered, before
@@ -157,6 +158,20 @@ class BatchingEventSender:
         for (_, future), event_id in zip(batch, ids, strict=True):
             if not future.done():
                 future.set_result(event_id)
+
+
+def configured_sender(
+    settings: Settings, send_batch: SendBatch, *, on_sent: OnSent | None = None
+) -> BatchingEventSender:
+    """
+    A BatchingEventSender with the sends in flight and interval the settings give.
+    """
+    return BatchingEventSender(
+        send_batch,
+        max_in_flight=settings.event_sends_in_flight,
+        interval=settings.event_send_interval_ms / 1000,
+        on_sent=on_sent,
+    )
 
 
 def _settle(batch: list[Pending], error: EventNotAccepted) -> None:

@@ -12,7 +12,7 @@ import inngest
 import pytest
 from structlog.testing import capture_logs
 
-from meadow_gateway.batching import BatchingEventSender
+from meadow_gateway.batching import BatchingEventSender, configured_sender
 from meadow_gateway.sender import EventNotAccepted
 from meadow_gateway.settings import Settings
 
@@ -77,25 +77,13 @@ async def test_single_event_leaves_at_once_with_its_id() -> None:
     assert (event.name, event.data, event.id) == ("test/event", {"to": "a"}, "key-1")
 
 
-def default_sender(batches: RecordingBatches) -> BatchingEventSender:
-    """
-    The sender as the gateway builds it from default settings.
-    """
-    settings = Settings()
-    return BatchingEventSender(
-        batches,
-        max_in_flight=settings.event_sends_in_flight,
-        interval=settings.event_send_interval_ms / 1000,
-    )
-
-
 async def test_events_queued_during_a_send_leave_together_in_order() -> None:
     """
     By default one send is in flight: events arriving while it is held share
     the next request, and each request gets the id of its own event.
     """
     batches = RecordingBatches(gate=asyncio.Event())
-    sender = default_sender(batches)
+    sender = configured_sender(Settings(), batches)
 
     first = asyncio.create_task(send(sender, "first"))
     await settle()
@@ -171,7 +159,7 @@ async def test_client_waiting_for_each_answer_is_never_held_by_default() -> None
     answered leaves at once: a client that waits for each answer pays nothing.
     """
     batches = RecordingBatches()
-    sender = default_sender(batches)
+    sender = configured_sender(Settings(), batches)
     loop = asyncio.get_running_loop()
 
     delays = []
