@@ -3,6 +3,7 @@ Statistics over the measurements: percentiles, each side's totals, ratios,
 the gateway's CPU per reject, and the run's problems.
 """
 
+import statistics
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -98,14 +99,53 @@ def analyse(result: dict[str, Any]) -> None:
     result["problems"] = problems
 
 
+def turn_ratios(section: dict[str, Any], measured: str, reference: str) -> list[float]:
+    """
+    measured's requests/s over reference's in each turn of the section's
+    order, where a turn runs every side once, back to back (G D, then D G).
+
+    The machine's speed drifts by a quarter and more within a run, and the
+    two rounds of a turn are seconds apart, so their ratio is barely touched
+    by the drift that the ratio of whole-run totals takes in. A turn cut
+    short (an aborted run) counts for nothing.
+    """
+    sides = len(dict.fromkeys(section["order"]))
+    rounds = section["rounds"]
+    ratios = []
+    for start in range(0, len(rounds) - sides + 1, sides):
+        turn = {
+            entry["side"]: entry["requests_per_second"]
+            for entry in rounds[start : start + sides]
+        }
+        if turn.get(reference):
+            ratios.append(turn.get(measured, 0.0) / turn[reference])
+    return ratios
+
+
+def _ratio(section: dict[str, Any], measured: str, reference: str) -> float:
+    """
+    The median of the turns' ratios: one turn disturbed by something else on
+    the machine moves it little. The ratio of totals when there is no turn.
+    """
+    if ratios := turn_ratios(section, measured, reference):
+        return round(statistics.median(ratios), 3)
+    totals = section["totals"]
+    base = totals[reference]["requests_per_second"]
+    return round(totals[measured]["requests_per_second"] / base, 3) if base else 0.0
+
+
 def _compare(section: dict[str, Any], measured: str, reference: str) -> None:
     totals = {
         side: side_totals(section["rounds"], side) for side in (measured, reference)
     }
     section["totals"] = totals
     base = totals[reference]["requests_per_second"]
-    ratio = totals[measured]["requests_per_second"] / base if base else 0.0
-    section["ratio"] = round(ratio, 3)
+    rate = totals[measured]["requests_per_second"]
+    section["totals_ratio"] = round(rate / base, 3) if base else 0.0
+    section["turn_ratios"] = [
+        round(ratio, 3) for ratio in turn_ratios(section, measured, reference)
+    ]
+    section["ratio"] = _ratio(section, measured, reference)
 
 
 def _compare_others(section: dict[str, Any], reference: str) -> None:
@@ -114,13 +154,11 @@ def _compare_others(section: dict[str, Any], reference: str) -> None:
     _compare saw (gateways given with --compare), in the order they ran.
     """
     totals = section["totals"]
-    base = totals[reference]["requests_per_second"]
     ratios = {}
     for side in dict.fromkeys(section["order"]):
         if side not in totals:
             totals[side] = side_totals(section["rounds"], side)
-            rate = totals[side]["requests_per_second"]
-            ratios[side] = round(rate / base, 3) if base else 0.0
+            ratios[side] = _ratio(section, side, reference)
     if ratios:
         section["compared_ratios"] = ratios
 

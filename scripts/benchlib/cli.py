@@ -120,7 +120,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--requests", type=int, default=500, help="requests a round (section 1)"
     )
     sizes.add_argument(
-        "--rounds", type=int, default=5, help="rounds a side (section 1)"
+        "--rounds", type=int, default=8, help="rounds a side (section 1)"
     )
     sizes.add_argument("--e2e-events", type=int, default=50)
     sizes.add_argument("--e2e-rate", type=float, default=5.0, help="events a second")

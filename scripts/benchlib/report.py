@@ -122,6 +122,14 @@ def _print_throughput(
         f"   ratio gateway/direct requests/s: {ratio:.2f}",
         f"({verdict} the {TARGET_RATIO} target)",
     )
+    if turns := section.get("turn_ratios"):
+        _say(
+            out,
+            f"     the median of {len(turns)} turn{'s' * (len(turns) != 1)}, each a",
+            "round a side back to back",
+            f"(from {min(turns):.2f} to {max(turns):.2f}); over the summed time of",
+            f"all rounds: {section['totals_ratio']:.2f}",
+        )
     for side, other in section.get("compared_ratios", {}).items():
         _say(out, f"   ratio {side}/direct requests/s: {other:.2f}")
     for side in section["totals"]:
@@ -202,20 +210,29 @@ def _print_malformed(
             f"p50 {latency['p50']:.1f} ms, p99 {latency['p99']:.1f} ms",
         )
     flood = section["malformed_totals"]
+    turns = len(section.get("turn_ratios", []))
     _say(
         out,
-        f"   valid throughput kept under the flood: {section['ratio']:.2f};",
+        f"   valid throughput kept under the flood: {section['ratio']:.2f}",
+        f"(the median of {turns} turn{'s' * (turns != 1)});",
         f"malformed answered at {flood['requests_per_second']:.0f} req/s",
         f"(p50 {flood['p50_ms']:.1f} ms, p99 {flood['p99_ms']:.1f} ms),",
         f"statuses {flood['statuses']}, accepted {flood['accepted']}",
     )
-    if flood.get("gateway_cpu_ms_per_reject") is not None:
+    if (reject := flood.get("gateway_cpu_ms_per_reject")) is not None:
+        # A difference of two measurements: with the machine's speed drifting
+        # between rounds it can come out at or below zero.
+        cost = (
+            f"{reject:.2f} ms"
+            if reject > 0
+            else f"lost in the noise (estimated at {reject:.2f} ms)"
+        )
         _say(
             out,
             "   gateway CPU: a valid request",
-            f"{flood['gateway_cpu_ms_per_valid']:.2f} ms, a reject",
-            f"{flood['gateway_cpu_ms_per_reject']:.2f} ms; under the flood the",
-            f"gateway was busy {flood['gateway_busy_share']:.0%} of a core",
+            f"{flood['gateway_cpu_ms_per_valid']:.2f} ms, a reject {cost};",
+            f"under the flood the gateway was busy {flood['gateway_busy_share']:.0%}",
+            "of a core",
         )
     _say(out, _runs_line(section))
 

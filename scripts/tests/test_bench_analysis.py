@@ -58,32 +58,55 @@ def _result(**sections: dict[str, Any]) -> dict[str, Any]:
     return {"sections": sections}
 
 
-def test_ratio_is_total_requests_over_total_time_of_each_side() -> None:
+def test_ratio_is_the_median_of_the_turns_and_totals_are_summed() -> None:
     """
-    Rounds of 100 requests: gateway 1 s and 3 s (50/s overall, not the mean of
-    100 and 33.3), direct 1 s and 1 s (100/s): ratio 0.5.
+    Rounds of 100 requests in three turns G D, D G, G D. The gateway's second
+    round ran while the machine was slow (3 s): the turns' ratios are 1.0,
+    0.333 and 0.8, their median 0.8. Over summed time the gateway did 300 in
+    5.25 s (57.1/s, not the mean of its rounds) against direct's 300 in 3 s.
     """
     section = {
-        "order": ["gateway", "direct", "direct", "gateway"],
+        "order": ["gateway", "direct", "direct", "gateway", "gateway", "direct"],
         "functions": "unsynced",
         "rounds": [
             _round("gateway", 100, 1.0, 100),
             _round("direct", 100, 1.0, 100),
             _round("direct", 100, 1.0, 100),
             _round("gateway", 100, 3.0, 98),
+            _round("gateway", 100, 1.25, 100),
+            _round("direct", 100, 1.0, 100),
         ],
     }
     result = _result(gateway_vs_direct=section)
 
     analyse(result)
 
-    assert section["ratio"] == 0.5
+    assert section["turn_ratios"] == [1.0, 0.333, 0.8]
+    assert section["ratio"] == 0.8
+    assert section["totals_ratio"] == 0.571
     gateway = section["totals"]["gateway"]
-    assert gateway["requests_per_second"] == 50.0
+    assert gateway["requests_per_second"] == 57.1
     assert gateway["not_accepted"] == 2
     assert gateway["cores_busy"] == 2.0
-    assert gateway["cpu_ms_per_request"]["event-gateway"] == 1.0
+    assert gateway["cpu_ms_per_request"]["event-gateway"] == pytest.approx(1.0)
     assert result["problems"] == []
+
+
+def test_a_turn_cut_short_is_left_out() -> None:
+    section = {
+        "order": ["gateway", "direct", "direct", "gateway"],
+        "functions": "unsynced",
+        "rounds": [
+            _round("gateway", 100, 1.25, 100),
+            _round("direct", 100, 1.0, 100),
+            _round("direct", 100, 1.0, 100),
+        ],
+    }
+
+    analyse(_result(gateway_vs_direct=section))
+
+    assert section["turn_ratios"] == [0.8]
+    assert section["ratio"] == 0.8
 
 
 def _end_to_end(events: int, arrived: int) -> dict[str, Any]:
@@ -120,6 +143,13 @@ def test_a_timed_out_wait_and_an_abort_are_problems() -> None:
 
 
 def _report(section: dict[str, Any]) -> str:
+    return _report_of(
+        {"gateway_vs_direct": section, "end_to_end": _end_to_end(4, 4)},
+        {"concurrency": 16, "rounds": 1, "requests": 100},
+    )
+
+
+def _report_of(sections: dict[str, Any], options: dict[str, Any]) -> str:
     result = {
         "run_id": "r1",
         "started_at": "2026-12-03 12:00 UTC",
@@ -136,8 +166,8 @@ def _report(section: dict[str, Any]) -> str:
             "httpx_bench": "0.28",
         },
         "urls": {"gateway": "g", "inngest": "i", "sandbox": "s"},
-        "options": {"concurrency": 16, "rounds": 1, "requests": 100},
-        "sections": {"gateway_vs_direct": section, "end_to_end": _end_to_end(4, 4)},
+        "options": options,
+        "sections": sections,
         "total_seconds": 10,
         "files": {"json": "r.json", "chart": "r.png"},
     }
@@ -202,3 +232,61 @@ def test_compare_takes_a_name_and_url_but_not_a_name_already_taken(
         with pytest.raises(SystemExit):
             parse_args(["--compare", bad])
     assert "expected NAME=URL" in capsys.readouterr().err
+
+
+def _flooded(
+    side: str, seconds: float, gateway_cpu: float, rejects: int
+) -> dict[str, Any]:
+    entry = _round(side, 100, seconds, 100)
+    entry["cpu_seconds"] = {"event-gateway": gateway_cpu}
+    if side == "with malformed":
+        entry["malformed"] = {
+            "requests": rejects,
+            "requests_per_second": rejects / seconds,
+            "statuses": {"422": rejects},
+            "p50_ms": 2.0,
+            "p99_ms": 9.0,
+        }
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("flooded_cpu", "reject_text"),
+    [
+        (0.15, "a reject 0.50 ms;"),
+        (0.09, "a reject lost in the noise (estimated at -0.10 ms);"),
+    ],
+)
+def test_the_malformed_section_reports_turns_and_a_reject_cost(
+    flooded_cpu: float, reject_text: str
+) -> None:
+    """
+    Valid-only rounds cost 0.1 s of gateway CPU for 100 requests (1 ms each);
+    a flooded round with 100 rejects that took 0.15 s leaves 0.5 ms a reject.
+    One taking less than the valid requests alone leaves a negative estimate,
+    which is reported as noise, not as a cost.
+    """
+    section = {
+        "order": ["valid only", "with malformed", "with malformed", "valid only"],
+        "functions": "unsynced",
+        "rounds": [
+            _flooded("valid only", 1.0, 0.1, 0),
+            _flooded("with malformed", 1.25, flooded_cpu, 100),
+            _flooded("with malformed", 1.25, flooded_cpu, 100),
+            _flooded("valid only", 1.0, 0.1, 0),
+        ],
+    }
+    options = {
+        "concurrency": 16,
+        "malformed_rounds": 2,
+        "malformed_requests": 100,
+        "malformed_rate": 80.0,
+    }
+
+    report = " ".join(_report_of({"malformed": section}, options).split())
+
+    assert section["turn_ratios"] == [0.8, 0.8]
+    assert "valid throughput kept under the flood: 0.80 (the median of 2 turns)" in (
+        report
+    )
+    assert f"a valid request 1.00 ms, {reject_text}" in report

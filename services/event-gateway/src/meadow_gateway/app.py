@@ -17,10 +17,11 @@ import httpx
 import inngest
 import structlog
 from fastapi import FastAPI
-from starlette.middleware import Middleware
+from starlette.types import ASGIApp
 
 from .batching import SendBatch, configured_sender
 from .deps import Resources
+from .direct_routes import DirectRoutes
 from .errors import install_error_handlers
 from .idempotency import Idempotency
 from .inngest_runs import InngestRuns
@@ -39,7 +40,7 @@ def create_app(
     *,
     http_transport: httpx.AsyncBaseTransport | None = None,
     send_batch: SendBatch | None = None,
-) -> FastAPI:
+) -> "GatewayApp":
     """
     Build the gateway app for the given settings.
 
@@ -48,18 +49,13 @@ def create_app(
     httpx.MockTransport. send_batch, when given, takes the place of the inngest
     SDK's send, so tests can record events and fail sends.
     """
-    app = FastAPI(
+    app = GatewayApp(
         title="Meadow event gateway",
         summary="Turns HTTP requests into Inngest events.",
         version="0.1.0",
         lifespan=partial(
             _lifespan, http_transport=http_transport, send_batch=send_batch
         ),
-        middleware=[
-            # Outermost first: every answer, 413s included, gets a request id.
-            Middleware(RequestContextMiddleware),
-            Middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes),
-        ],
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -69,6 +65,23 @@ def create_app(
     app.include_router(suppressions.router)
     app.include_router(webhooks.router)
     return app
+
+
+class GatewayApp(FastAPI):
+    """
+    FastAPI with the gateway's own layers around it, outermost first: request
+    ids and access lines (so every answer, 413s included, gets a request id),
+    the body limit, then the event route served directly (direct_routes.py).
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        max_body_bytes = self.state.settings.max_body_bytes
+        framework = super().build_middleware_stack()
+        direct = DirectRoutes.for_endpoints(
+            framework, events.router, [events.movie_watched]
+        )
+        limited = BodySizeLimitMiddleware(direct, max_body_bytes=max_body_bytes)
+        return RequestContextMiddleware(limited)
 
 
 @asynccontextmanager

@@ -5,7 +5,9 @@ Map of what answers what:
 - ApiError: raised by our own code, carries its status, code and problems.
 - RequestValidationError: FastAPI parameter validation, answered as 422.
 - Starlette HTTPException: routing errors (404, 405), answered with their status.
-- Anything else is caught by the request middleware and answered as a JSON 500.
+- Anything else is a JSON 500 (internal_error): answered by the request
+  middleware, or, in a route FastAPI serves, by FastAPI's error middleware
+  through the handler installed here; the request middleware logs it either way.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -87,6 +89,18 @@ def error_response(
     )
 
 
+def internal_error() -> JSONResponse:
+    """
+    The answer to a request the gateway failed on unexpectedly.
+    """
+    return error_response(
+        500,
+        "internal_error",
+        "The gateway failed unexpectedly and accepted nothing. Retry; "
+        "if it keeps failing, report the X-Request-ID.",
+    )
+
+
 def validation_failed(errors: Sequence[Mapping[str, Any]]) -> ApiError:
     """
     Turn pydantic error dicts into a 422 naming each field and its problem.
@@ -150,6 +164,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status_code, code, message, headers=headers)
 
 
+async def _internal_error(_request: Request, _exc: Exception) -> JSONResponse:
+    return internal_error()
+
+
 async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     return validation_failed(errors).to_response()
@@ -161,6 +179,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)
 
 
 _RETRY_AFTER = {

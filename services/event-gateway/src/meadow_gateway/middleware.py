@@ -9,7 +9,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import ApiError, error_response
+from .errors import ApiError, internal_error
 from .logs import mask_emails_in
 
 log = structlog.get_logger(__name__)
@@ -35,6 +35,7 @@ class RequestContextMiddleware:
 
     Also the last stop for unexpected exceptions: they are logged with their
     traceback and answered as a JSON 500 instead of Starlette's plain text.
+    It is the outermost layer (app.GatewayApp), around FastAPI's own.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -66,16 +67,11 @@ class RequestContextMiddleware:
             # Nobody is left to answer; 499 is nginx's code for this case.
             status_code = 499
         except Exception:
-            if response_started:
-                raise
             log.exception("request_failed")
-            response = error_response(
-                500,
-                "internal_error",
-                "The gateway failed unexpectedly and accepted nothing. Retry; "
-                "if it keeps failing, report the X-Request-ID.",
-            )
-            await response(scope, receive, send_with_request_id)
+            # FastAPI's error middleware answers (see errors.py) before it
+            # re-raises; not raising on stops the server logging it again.
+            if not response_started:
+                await internal_error()(scope, receive, send_with_request_id)
         finally:
             # Health probes come every few seconds; at INFO they would bury traffic.
             emit = log.debug if scope["path"] in PROBE_PATHS else log.info

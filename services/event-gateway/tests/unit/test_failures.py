@@ -8,7 +8,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from meadow_gateway.app import create_app
-from meadow_gateway.routes import events
+from meadow_gateway.routes import events, status
 from meadow_gateway.sender import EventNotAccepted
 from meadow_gateway.settings import Settings
 
@@ -60,23 +60,54 @@ class TestInngestUnavailable:
         assert "event_id" not in line
 
 
+def _bug(*_args: Any) -> None:
+    raise RuntimeError("bug in the route")
+
+
+async def _async_bug(*_args: Any) -> None:
+    raise RuntimeError("bug in the route")
+
+
 class TestUnexpectedFailures:
-    async def test_crash_is_a_json_500_with_the_request_id(
-        self, make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    @pytest.mark.parametrize(
+        ("module", "name", "bug", "method", "path"),
+        [
+            pytest.param(
+                events, "parse_movie_watched", _bug, "POST", URL, id="direct route"
+            ),
+            pytest.param(
+                status,
+                "_accepted_at",
+                _async_bug,
+                "GET",
+                "/v1/events/some-id",
+                id="route FastAPI serves",
+            ),
+        ],
+    )
+    async def test_crash_is_one_json_500_with_the_request_id(
+        self,
+        make_client: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch,
+        module: Any,
+        name: str,
+        bug: Callable[..., Any],
+        method: str,
+        path: str,
     ) -> None:
         """
-        A bug answers JSON (not plain text) with the request id, and logs the trace.
+        A bug answers JSON (not plain text) with the request id, and logs the
+        trace once, in the event route served directly as in those FastAPI serves.
         """
-
-        def bug(body: bytes) -> None:
-            raise RuntimeError("bug in the route")
-
-        monkeypatch.setattr(events, "parse_movie_watched", bug)
+        monkeypatch.setattr(module, name, bug)
         client = await make_client()
 
         with capture_logs(processors=[merge_contextvars]) as logs:
-            response = await client.post(
-                URL, json=VALID, headers={"X-Request-ID": "req-crash-1"}
+            response = await client.request(
+                method,
+                path,
+                json=VALID if method == "POST" else None,
+                headers={"X-Request-ID": "req-crash-1"},
             )
 
         assert response.status_code == 500
@@ -86,6 +117,8 @@ class TestUnexpectedFailures:
         assert [(e["request_id"], e["exc_info"]) for e in failed] == [
             ("req-crash-1", True)
         ]
+        finished = [e for e in logs if e["event"] == "request_finished"]
+        assert [e["status_code"] for e in finished] == [500]
 
     @pytest.mark.parametrize(
         ("method", "path", "status", "error"),

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -282,6 +283,10 @@ class TestLogging:
         logging.getLogger("uvicorn.error").info("Application startup complete.")
         structlog.get_logger().debug("too_quiet_to_show")
 
+        # The lines leave together within 50 ms (log_writer.py).
+        deadline = time.monotonic() + 2
+        while stdout.getvalue().count("\n") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         lines = [json.loads(line) for line in stdout.getvalue().splitlines()]
         assert [line["event"] for line in lines] == [
             "event_accepted",
