@@ -25,7 +25,7 @@ from .direct_routes import DirectRoutes
 from .errors import install_error_handlers
 from .idempotency import Idempotency
 from .inngest_runs import InngestRuns
-from .logs import configure_logging
+from .logs import configure_logging, write_logs_through
 from .middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from .redis_store import create_redis
 from .routes import events, ops, status, suppressions, webhooks
@@ -126,6 +126,9 @@ async def _lifespan(
         try:
             yield
         finally:
+            # uvicorn's last lines, and these, must not wait for a write that
+            # an exit by signal would skip (log_writer.py).
+            write_logs_through()
             await event_sender.aclose()
             await redis_client.aclose()
             await close_inngest_client(client)

@@ -10,8 +10,10 @@ per line was a twentieth of all the CPU a request costs the machine.
 
 So lines wait up to `interval` seconds (or until `limit` characters wait) and
 leave in one write. The price: a process killed outright (SIGKILL, OOM) loses
-the lines of its last `interval`. A normal exit, uvicorn's shutdown on
-SIGTERM included, writes them first.
+the lines of its last `interval`. An exit writes them first: atexit for a
+normal one, and the app's shutdown (write_through) for uvicorn's on SIGTERM,
+since uvicorn then ends the process by raising the signal again, which skips
+atexit.
 """
 
 import atexit
@@ -46,6 +48,7 @@ class LineBuffer(io.TextIOBase):
         self._lock = threading.Lock()
         self._waiting: list[str] = []
         self._size = 0
+        self._through = False
         self._pending = threading.Event()
         thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
         thread.start()
@@ -56,9 +59,14 @@ class LineBuffer(io.TextIOBase):
 
     def write(self, text: str) -> int:
         """
-        Keep text for the next write; write at once if `limit` is reached.
+        Keep text for the next write; write at once if `limit` is reached,
+        or once write_through() was called.
         """
         with self._lock:
+            if self._through:
+                self._stream.write(text)
+                self._stream.flush()
+                return len(text)
             self._waiting.append(text)
             self._size += len(text)
             full = self._size >= self._limit
@@ -72,6 +80,15 @@ class LineBuffer(io.TextIOBase):
         """
         Nothing: the lines leave within the interval (see the class).
         """
+
+    def write_through(self) -> None:
+        """
+        Write out what is kept, and every later line at once: for the last
+        lines of a process that may end without running atexit.
+        """
+        with self._lock:
+            self._through = True
+        self.write_out()
 
     def write_out(self) -> None:
         """

@@ -43,6 +43,19 @@ def mask_email_fields(
     return event_dict
 
 
+# The LineBuffer configure_logging set up, if any: see write_logs_through.
+_buffer: LineBuffer | None = None
+
+
+def write_logs_through() -> None:
+    """
+    From now on write each log line at once, and what waits now: called as the
+    app shuts down, since uvicorn ends the process without running atexit.
+    """
+    if _buffer is not None:
+        _buffer.write_through()
+
+
 def configure_logging(level: str) -> None:
     """
     Route structlog and the standard library (uvicorn, inngest) to stdout.
@@ -67,7 +80,9 @@ def configure_logging(level: str) -> None:
             structlog.processors.dict_tracebacks,
             structlog.processors.JSONRenderer(),
         ]
-        out = cast(TextIO, LineBuffer(sys.stdout))
+        global _buffer  # one stdout, so one buffer for it
+        _buffer = LineBuffer(sys.stdout)
+        out = cast(TextIO, _buffer)
 
     structlog.configure(
         processors=[*shared, *renderers],

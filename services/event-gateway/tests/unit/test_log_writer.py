@@ -84,3 +84,14 @@ def test_lines_from_several_threads_all_arrive_whole() -> None:
     for name in ("t0", "t1", "t2", "t3"):
         mine = [int(line.split()[1]) for line in lines if line.startswith(name + " ")]
         assert mine == list(range(200))
+
+
+def test_after_write_through_every_line_leaves_at_once() -> None:
+    stream = CountingStream()
+    buffer = LineBuffer(stream, interval=60)
+
+    buffer.write("kept\n")
+    buffer.write_through()
+    buffer.write("at once\n")
+
+    assert stream.getvalue() == "kept\nat once\n"
