@@ -122,30 +122,30 @@ def turn_ratios(section: dict[str, Any], measured: str, reference: str) -> list[
     return ratios
 
 
-def _ratio(section: dict[str, Any], measured: str, reference: str) -> float:
+def _ratios(section: dict[str, Any], measured: str, reference: str) -> dict[str, Any]:
     """
-    The median of the turns' ratios: one turn disturbed by something else on
-    the machine moves it little. The ratio of totals when there is no turn.
+    measured against reference: each turn's ratio, the ratio over summed
+    time, and `ratio`, the median of the turns (one turn disturbed by
+    something else on the machine moves it little), or the summed-time one
+    when there is no whole turn. Needs section["totals"] for both sides.
     """
-    if ratios := turn_ratios(section, measured, reference):
-        return round(statistics.median(ratios), 3)
     totals = section["totals"]
     base = totals[reference]["requests_per_second"]
-    return round(totals[measured]["requests_per_second"] / base, 3) if base else 0.0
+    rate = totals[measured]["requests_per_second"]
+    summed = round(rate / base, 3) if base else 0.0
+    turns = turn_ratios(section, measured, reference)
+    return {
+        "ratio": round(statistics.median(turns), 3) if turns else summed,
+        "turn_ratios": [round(ratio, 3) for ratio in turns],
+        "totals_ratio": summed,
+    }
 
 
 def _compare(section: dict[str, Any], measured: str, reference: str) -> None:
-    totals = {
+    section["totals"] = {
         side: side_totals(section["rounds"], side) for side in (measured, reference)
     }
-    section["totals"] = totals
-    base = totals[reference]["requests_per_second"]
-    rate = totals[measured]["requests_per_second"]
-    section["totals_ratio"] = round(rate / base, 3) if base else 0.0
-    section["turn_ratios"] = [
-        round(ratio, 3) for ratio in turn_ratios(section, measured, reference)
-    ]
-    section["ratio"] = _ratio(section, measured, reference)
+    section |= _ratios(section, measured, reference)
 
 
 def _compare_others(section: dict[str, Any], reference: str) -> None:
@@ -158,7 +158,7 @@ def _compare_others(section: dict[str, Any], reference: str) -> None:
     for side in dict.fromkeys(section["order"]):
         if side not in totals:
             totals[side] = side_totals(section["rounds"], side)
-            ratios[side] = _ratio(section, side, reference)
+            ratios[side] = _ratios(section, side, reference)["ratio"]
     if ratios:
         section["compared_ratios"] = ratios
 

@@ -125,7 +125,7 @@ def _print_throughput(
     if turns := section.get("turn_ratios"):
         _say(
             out,
-            f"     the median of {len(turns)} turn{'s' * (len(turns) != 1)}, each a",
+            f"     the median of {_turns(len(turns))}, each a",
             "round a side back to back",
             f"(from {min(turns):.2f} to {max(turns):.2f}); over the summed time of",
             f"all rounds: {section['totals_ratio']:.2f}",
@@ -214,7 +214,7 @@ def _print_malformed(
     _say(
         out,
         f"   valid throughput kept under the flood: {section['ratio']:.2f}",
-        f"(the median of {turns} turn{'s' * (turns != 1)});",
+        f"(the median of {_turns(turns)});",
         f"malformed answered at {flood['requests_per_second']:.0f} req/s",
         f"(p50 {flood['p50_ms']:.1f} ms, p99 {flood['p99_ms']:.1f} ms),",
         f"statuses {flood['statuses']}, accepted {flood['accepted']}",
@@ -235,6 +235,10 @@ def _print_malformed(
             "of a core",
         )
     _say(out, _runs_line(section))
+
+
+def _turns(count: int) -> str:
+    return f"{count} turn" if count == 1 else f"{count} turns"
 
 
 def _say(out: TextIO, *parts: str) -> None:

@@ -1,12 +1,14 @@
 """
 Sending the events of concurrent requests to Inngest together.
 
-Inngest's event API spends far more CPU on a request than on an event in it:
-about 0.9 ms for a request of one event against 0.3 to 0.4 ms an event in
-requests of 8, measured on the 2-core machine scripts/bench runs on. So an
-event that finds `max_in_flight` sends under way (one, by default) waits for
-one to end, and the next send takes every event queued meanwhile: the busier
-the gateway, the larger the batches, and nothing waits at low load.
+Each `Inngest.send` costs the gateway about 1 ms of CPU whatever it carries
+(its httpx request and the SDK around it), and the Redis record of a batch
+0.2 to 0.3 ms more, on the 2-core machine scripts/bench runs on. The dev
+server is no cheaper per event in a batch: it answers sooner but stores each
+event later. So an event that finds `max_in_flight` sends under way (one, by
+default) waits for one to end, and the next send takes every event queued
+meanwhile: the busier the gateway, the larger the batches, and nothing waits
+at low load.
 
 An `interval` can also space the starts of sends while events keep coming. It
 is off by default: a client that waits for each answer would wait for it on
