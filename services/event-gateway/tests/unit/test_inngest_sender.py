@@ -22,7 +22,8 @@ VALID = {"movie_title": " Alien ", "recipient_email": "jane@example.com"}
 
 class FakeInngestServer(ThreadingHTTPServer):
     """
-    Answers every POST with `answer` and records (path, JSON body) in `received`.
+    Answers every POST with `answer` and records (path, JSON body) in `received`,
+    and the client's port in `client_ports`.
 
     With `answer = None` it answers as Inngest does, an id for each event
     (`ID-<recipient_email>`), after `delay_seconds`.
@@ -31,6 +32,7 @@ class FakeInngestServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _EventApiHandler)
         self.received: list[tuple[str, Any]] = []
+        self.client_ports: list[int] = []
         self.answer: tuple[int, object] | None = (
             200,
             {"ids": ["01JSDKID"], "status": 200},
@@ -47,11 +49,14 @@ class FakeInngestServer(ThreadingHTTPServer):
 
 class _EventApiHandler(BaseHTTPRequestHandler):
     server: FakeInngestServer
+    # Keep-alive, as Inngest's event API: a client may reuse its connection.
+    protocol_version = "HTTP/1.1"
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         events = json.loads(self.rfile.read(length))
         self.server.received.append((self.path, events))
+        self.server.client_ports.append(self.client_address[1])
         time.sleep(self.server.delay_seconds)
         if self.server.answer is None:
             ids = [f"ID-{event['data']['recipient_email']}" for event in events]
@@ -171,6 +176,42 @@ class TestRealClient:
         assert response.headers["Retry-After"] == "5"
         failed = [e for e in logs if e["event"] == "event_not_accepted"]
         assert [e["reason"] for e in failed] == ["send_failed"]
+        assert "never received response" in failed[0]["detail"]
+
+    async def test_sends_reuse_one_connection(
+        self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer
+    ) -> None:
+        """
+        Requests one after another are sent over one kept-alive connection,
+        not a new client or connection each.
+        """
+        client = await make_client(real_sender=True, inngest_base_url=fake_inngest.url)
+
+        for _ in range(3):
+            assert (await client.post(URL, json=VALID)).status_code == 202
+
+        assert len(fake_inngest.client_ports) == 3
+        assert len(set(fake_inngest.client_ports)) == 1
+
+    async def test_inngest_slower_than_the_timeout_is_503(
+        self, make_client: Callable[..., Any], fake_inngest: FakeInngestServer
+    ) -> None:
+        """
+        Each attempt gives up after INNGEST_REQUEST_TIMEOUT_SECONDS: an Inngest
+        that answers later than that gets the gateway's 503, not a late 202.
+        """
+        fake_inngest.delay_seconds = 1.0
+        client = await make_client(
+            real_sender=True,
+            inngest_base_url=fake_inngest.url,
+            inngest_request_timeout_seconds=0.2,
+        )
+
+        with capture_logs() as logs:
+            response = await client.post(URL, json=VALID)
+
+        assert response.status_code == 503
+        failed = [e for e in logs if e["event"] == "event_not_accepted"]
         assert "never received response" in failed[0]["detail"]
 
     async def test_concurrent_requests_share_sends_and_get_their_own_ids(
