@@ -13,8 +13,14 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
+import inngest
 import pytest
+from httpx_aiohttp import AiohttpTransport
 from structlog.testing import capture_logs
+
+from meadow_gateway.sender import build_inngest_client, close_inngest_client
+from meadow_gateway.settings import Settings
 
 URL = "/v1/movie-watched"
 VALID = {"movie_title": " Alien ", "recipient_email": "jane@example.com"}
@@ -88,6 +94,36 @@ def fake_inngest() -> Iterator[FakeInngestServer]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+async def test_sdk_sends_go_through_the_aiohttp_transport(
+    fake_inngest: FakeInngestServer,
+    settings_factory: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """
+    `Inngest.send` uses the pool sender.py put in: should the SDK stop sending
+    through `_http_client._http_client`, the swap would silently do nothing.
+    """
+    carried: list[str] = []
+    handle = AiohttpTransport.handle_async_request
+
+    async def counting(
+        transport: AiohttpTransport, request: httpx.Request
+    ) -> httpx.Response:
+        carried.append(request.url.path)
+        return await handle(transport, request)
+
+    monkeypatch.setattr(AiohttpTransport, "handle_async_request", counting)
+    client = build_inngest_client(settings_factory(inngest_base_url=fake_inngest.url))
+    try:
+        ids = await client.send(inngest.Event(name="meadow_api/test", data={}))
+    finally:
+        await close_inngest_client(client)
+
+    assert ids == ["01JSDKID"]
+    assert len(carried) == 1
+    assert carried[0].startswith("/e/")
 
 
 class TestRealClient:
