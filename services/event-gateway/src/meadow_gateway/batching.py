@@ -1,15 +1,14 @@
 """
 Sending the events of concurrent requests to Inngest together.
 
-Each `Inngest.send` costs the gateway 0.7 to 1 ms of CPU whether it carries
+Each `Inngest.send` costs the gateway 0.6 to 1 ms of CPU whether it carries
 one event or three (the SDK and its HTTP request, sender.py), and the Redis
 record of a batch 0.2 to 0.3 ms more, on the 2-core machine scripts/bench
-runs on. The dev
-server is no cheaper per event in a batch: it answers sooner but stores each
-event later. So an event that finds `max_in_flight` sends under way (one, by
-default) waits for one to end, and the next send takes every event queued
-meanwhile: the busier the gateway, the larger the batches, and nothing waits
-at low load.
+runs on. The dev server is no cheaper per event in a batch: it answers sooner
+but stores each event later. So an event that finds `max_in_flight` sends under
+way (one, by default) waits for one to end, and the next send takes every event
+queued meanwhile: the busier the gateway, the larger the batches, and nothing
+waits at low load.
 
 An `interval` can also space the starts of sends while events keep coming. It
 is off by default: a client that waits for each answer would wait for it on
