@@ -211,10 +211,12 @@ def _print_malformed(
         )
     flood = section["malformed_totals"]
     turns = len(section.get("turn_ratios", []))
+    # Without a whole turn (an aborted run) the ratio is the summed-time one.
+    basis = f"the median of {_turns(turns)}" if turns else "over the summed time"
     _say(
         out,
         f"   valid throughput kept under the flood: {section['ratio']:.2f}",
-        f"(the median of {_turns(turns)});",
+        f"({basis});",
         f"malformed answered at {flood['requests_per_second']:.0f} req/s",
         f"(p50 {flood['p50_ms']:.1f} ms, p99 {flood['p99_ms']:.1f} ms),",
         f"statuses {flood['statuses']}, accepted {flood['accepted']}",

@@ -234,6 +234,14 @@ def test_compare_takes_a_name_and_url_but_not_a_name_already_taken(
     assert "expected NAME=URL" in capsys.readouterr().err
 
 
+MALFORMED_OPTIONS = {
+    "concurrency": 16,
+    "malformed_rounds": 2,
+    "malformed_requests": 100,
+    "malformed_rate": 80.0,
+}
+
+
 def _flooded(
     side: str, seconds: float, gateway_cpu: float, rejects: int
 ) -> dict[str, Any]:
@@ -276,17 +284,27 @@ def test_the_malformed_section_reports_turns_and_a_reject_cost(
             _flooded("valid only", 1.0, 0.1, 0),
         ],
     }
-    options = {
-        "concurrency": 16,
-        "malformed_rounds": 2,
-        "malformed_requests": 100,
-        "malformed_rate": 80.0,
-    }
-
-    report = " ".join(_report_of({"malformed": section}, options).split())
+    report = " ".join(_report_of({"malformed": section}, MALFORMED_OPTIONS).split())
 
     assert section["turn_ratios"] == [0.8, 0.8]
     assert "valid throughput kept under the flood: 0.80 (the median of 2 turns)" in (
         report
     )
     assert f"a valid request 1.00 ms, {reject_text}" in report
+
+
+def test_a_malformed_section_without_a_whole_turn_names_its_basis() -> None:
+    """
+    A run aborted after the first round has no turn: the ratio printed is the
+    summed-time one (here 0: nothing flooded was measured), and the report says so.
+    """
+    section = {
+        "order": ["valid only", "with malformed", "with malformed", "valid only"],
+        "functions": "unsynced",
+        "rounds": [_flooded("valid only", 1.0, 0.1, 0)],
+    }
+    report = " ".join(_report_of({"malformed": section}, MALFORMED_OPTIONS).split())
+
+    assert section["turn_ratios"] == []
+    assert "kept under the flood: 0.00 (over the summed time);" in report
+    assert "the median of 0 turns" not in report
