@@ -5,6 +5,10 @@ follow-up email, against the whole stack.
 
 from __future__ import annotations
 
+import socket
+import struct
+import subprocess
+import sys
 import time
 import uuid
 
@@ -223,3 +227,69 @@ def test_gateway_answers_json_errors_never_500(stack: Stack) -> None:
 
     assert [a.status_code for a in answers] == [422, 415, 422, 413]
     assert all("error" in a.json() for a in answers)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads Linux's TCP_INFO")
+def test_each_answer_reaches_the_client_as_one_segment(stack: Stack) -> None:
+    """
+    The gateway writes each answer at once (http_protocol.py): over one
+    connection to its container, 20 answers arrive as about 20 TCP segments,
+    where uvicorn's own protocol sends 40 (a head and a body each).
+    """
+    address = container_address(stack, "event-gateway")
+    request = b"GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n"
+
+    with socket.create_connection((address, 8080), timeout=5) as client:
+        answer_once(client, request)
+        before = segments_in(client)
+        for _ in range(20):
+            assert answer_once(client, request).startswith(b"HTTP/1.1 200 OK")
+        received = segments_in(client) - before
+
+    # Pure ACKs of the requests may come as segments of their own.
+    assert 20 <= received < 30, f"{received} segments for 20 answers"
+
+
+def container_address(stack: Stack, service: str) -> str:
+    """
+    The service's address on the stack's network, reached without Docker's
+    port proxy, which would copy the segments itself.
+    """
+    container = stack.compose.get_container(service)
+    inspect = ["docker", "inspect", "-f"]
+    addresses = subprocess.run(
+        [*inspect, "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"]
+        + [container.ID],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return addresses[0]
+
+
+def segments_in(client: socket.socket) -> int:
+    """
+    Segments the socket has received (tcpi_segs_in of Linux's struct tcp_info).
+    """
+    info = client.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    segs_in: int = struct.unpack_from("I", info, 140)[0]
+    return segs_in
+
+
+def answer_once(client: socket.socket, request: bytes) -> bytes:
+    """
+    Send a request and read its whole answer (one with a Content-Length).
+    """
+    client.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += client.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += client.recv(65536)
+    return data

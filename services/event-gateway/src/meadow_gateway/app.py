@@ -3,9 +3,11 @@ The gateway's ASGI app.
 
 `app` is the process's app, built from the environment on first access. Run it
 with uvicorn's own access log off, since the gateway writes one
-`request_finished` line per request itself:
+`request_finished` line per request itself, and with the protocol that writes
+each answer at once (http_protocol.py):
 
-    uvicorn meadow_gateway.app:app --host 0.0.0.0 --port 8080 --no-access-log
+    uvicorn meadow_gateway.app:app --host 0.0.0.0 --port 8080 --no-access-log \
+        --http meadow_gateway.http_protocol:OneWriteHttpToolsProtocol
 """
 
 import urllib.parse
