@@ -7,12 +7,13 @@ and every hop handles it twice: Docker's port proxy, the kernel at both ends,
 and the client, which wakes and reads twice. Go's HTTP server, Inngest's among
 them, answers in one write.
 
-On the 2-core machine scripts/bench runs on, with two gateways of one stack
-loaded in alternating rounds (6 rounds of 4 s each, concurrency 16), one write
-per answer took the machine's CPU per accepted event from 3.1 to 2.7 ms with
-wrk posting, and from 3.9 to 3.7 ms with the bench's httpx client; about
-0.06 ms of it is the gateway's own. `scripts/bench --compare`, 16 turns: 0.84
-of direct against 0.79.
+On the 2-core machine of the README's Performance section, two gateways of one
+stack loaded in alternating rounds (6 rounds of 4 s a side, 16 connections)
+gave, for one write per answer against two: with wrk posting, 7% less machine
+CPU per accepted event (1.47 against 1.58 ms) and 10% more requests/s; with
+the bench's httpx client, 2% and 7% less in two sets of rounds. That client,
+busy on a loaded machine, often finds both segments waiting and reads once
+anyway. The gateway's own share is 0.03 to 0.06 ms an answer.
 
 Select it with:
 
