@@ -117,9 +117,10 @@ def _print_throughput(
         )
     ratio = section["ratio"]
     verdict = "meets" if ratio >= TARGET_RATIO else "is BELOW"
+    # Three places: with two, 0.797 reads "0.80 (is BELOW the 0.8 target)".
     _say(
         out,
-        f"   ratio gateway/direct requests/s: {ratio:.2f}",
+        f"   ratio gateway/direct requests/s: {ratio:.3f}",
         f"({verdict} the {TARGET_RATIO} target)",
     )
     if turns := section.get("turn_ratios"):

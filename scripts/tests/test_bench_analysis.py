@@ -178,11 +178,20 @@ def _report_of(sections: dict[str, Any], options: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("gateway_seconds", "verdict"), [(1.2, "0.83 (meets"), (2.0, "0.50 (is BELOW")]
+    ("gateway_seconds", "verdict"),
+    [
+        (1.2, "0.833 (meets"),
+        (2.0, "0.500 (is BELOW"),
+        # Just under the target: two places would print it as 0.80.
+        (1.2547, "0.797 (is BELOW"),
+    ],
 )
 def test_report_states_the_ratio_against_the_target(
     gateway_seconds: float, verdict: str
 ) -> None:
+    """
+    The report gives the ratio to three places, and whether it meets the target.
+    """
     section = {
         "order": ["gateway", "direct"],
         "functions": "unsynced",
@@ -219,7 +228,7 @@ def test_a_compared_gateway_gets_its_own_row_and_ratio_to_direct() -> None:
     assert section["totals"]["four"]["requests_per_second"] == 50.0
     assert "in the order G four D D four G" in report
     assert "ratio four/direct requests/s: 0.50" in report
-    assert "ratio gateway/direct requests/s: 0.80 (meets the 0.8 target)" in report
+    assert "ratio gateway/direct requests/s: 0.800 (meets the 0.8 target)" in report
 
 
 def test_compare_takes_a_name_and_url_but_not_a_name_already_taken(
