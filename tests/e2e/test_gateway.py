@@ -229,6 +229,10 @@ def test_gateway_answers_json_errors_never_500(stack: Stack) -> None:
     assert all("error" in a.json() for a in answers)
 
 
+# Where tcpi_segs_in sits in Linux's struct tcp_info (linux/tcp.h, since 4.2).
+TCPI_SEGS_IN_OFFSET = 140
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="reads Linux's TCP_INFO")
 def test_each_answer_reaches_the_client_as_one_segment(stack: Stack) -> None:
     """
@@ -256,15 +260,11 @@ def container_address(stack: Stack, service: str) -> str:
     port proxy, which would copy the segments itself.
     """
     container = stack.compose.get_container(service)
-    inspect = ["docker", "inspect", "-f"]
-    addresses = subprocess.run(
-        [*inspect, "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"]
-        + [container.ID],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return addresses[0]
+    template = "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"
+    inspect = ["docker", "inspect", "-f", template, container.ID]
+    return subprocess.run(
+        inspect, check=True, capture_output=True, text=True
+    ).stdout.split()[0]
 
 
 def segments_in(client: socket.socket) -> int:
@@ -272,7 +272,7 @@ def segments_in(client: socket.socket) -> int:
     Segments the socket has received (tcpi_segs_in of Linux's struct tcp_info).
     """
     info = client.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-    segs_in: int = struct.unpack_from("I", info, 140)[0]
+    segs_in: int = struct.unpack_from("I", info, TCPI_SEGS_IN_OFFSET)[0]
     return segs_in
 
 
@@ -292,4 +292,4 @@ def answer_once(client: socket.socket, request: bytes) -> bytes:
     )
     while len(body) < length:
         body += client.recv(65536)
-    return data
+    return head + b"\r\n\r\n" + body
